@@ -1,0 +1,42 @@
+import pytest
+from django.contrib.auth import get_user_model
+
+from .factories import make_agreement, make_line
+
+ALICE_KEY = "ABCD2345"
+
+
+@pytest.fixture
+def alice(db):
+    """A subscriber with an active line."""
+    return make_line(access_key=ALICE_KEY)
+
+
+@pytest.fixture
+def bob(db):
+    """Another subscriber: Alice must never see Bob's data."""
+    return make_line(access_key="BOBK9876")
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice.user)
+    return client
+
+
+@pytest.fixture
+def operator(db):
+    return get_user_model().objects.create_superuser(
+        username="operator", password="operator-pass-2026", email="ops@example.jp"
+    )
+
+
+@pytest.fixture
+def admin_client(client, operator):
+    client.force_login(operator)
+    return client
+
+
+@pytest.fixture
+def agreement(db):
+    return make_agreement()

@@ -1,0 +1,51 @@
+"""Plain builders for test data: one obvious way to make each thing."""
+
+import itertools
+
+from django.contrib.auth import get_user_model
+
+from agreements.models import AgreementVersion
+from notification.models import NotificationSetting, ServiceProvider
+from wso_portal.models import SubscriberLine
+
+_serial = itertools.count(1)
+
+
+def make_line(
+    *,
+    access_key: str = "ABCD2345",
+    status: str = SubscriberLine.Status.ACTIVE,
+    ipv6_prefix: str | None = None,
+) -> SubscriberLine:
+    n = next(_serial)
+    flets_number = f"060{n:08d}"
+    user = get_user_model().objects.create_user(username=flets_number, password=access_key)
+    return SubscriberLine.objects.create(
+        user=user,
+        flets_number=flets_number,
+        customer_id=f"CAF{n:010d}",
+        ipv6_prefix=ipv6_prefix or f"2001:db8:{n:x}::/56",
+        status=status,
+    )
+
+
+def make_provider(*, code: str | None = None, name: str | None = None, **fields) -> ServiceProvider:
+    n = next(_serial)
+    return ServiceProvider.objects.create(
+        code=code or f"P{n % 10000:04d}",
+        name=name or f"テスト事業者{n}",
+        service_name=fields.pop("service_name", "IP電話"),
+        **fields,
+    )
+
+
+def set_notify(line, provider, notify: bool = True, **fields) -> NotificationSetting:
+    return NotificationSetting.objects.create(line=line, provider=provider, notify=notify, **fields)
+
+
+def make_agreement(version: int = 1) -> AgreementVersion:
+    return AgreementVersion.objects.create(
+        version=version,
+        title="「回線情報通知」の利用にあたっての同意書",
+        body="A. 「回線情報通知」提供事業者\n西日本電信電話株式会社",
+    )

@@ -1,0 +1,249 @@
+import ipaddress
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+FLETS_NUMBER_PATTERN = r"^[0-9]{11}$"
+CUSTOMER_ID_PATTERN = r"^CAF[0-9]{10}$"
+IPV6_PREFIX_PATTERN = r"^[0-9a-f:]+/[0-9]{1,3}$"
+
+
+def validate_ipv6_prefix(value: str) -> None:
+    try:
+        network = ipaddress.IPv6Network(value, strict=True)
+    except ValueError as exc:
+        raise ValidationError("IPv6プレフィックスの形式が正しくありません。") from exc
+    if str(network) != value:
+        raise ValidationError(f"IPv6プレフィックスは正規形 {network} で入力してください。")
+
+
+class SubscriberLine(models.Model):
+    """One フレッツ 光ネクスト line: one login, one お客様ID."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "利用中"
+        SUSPENDED = "suspended", "利用停止中"
+        CANCELLED = "cancelled", "解約済み"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="line",
+        verbose_name="ログインアカウント",
+    )
+    flets_number = models.CharField(
+        "フレッツナンバー",
+        max_length=11,
+        unique=True,
+        validators=[RegexValidator(FLETS_NUMBER_PATTERN, "フレッツナンバーは半角数字11桁です。")],
+    )
+    customer_id = models.CharField(
+        "お客様ID",
+        max_length=13,
+        unique=True,
+        validators=[RegexValidator(CUSTOMER_ID_PATTERN, "お客様IDは「CAF」と数字10桁です。")],
+    )
+    ipv6_prefix = models.CharField(
+        "IPv6プレフィックス", max_length=43, validators=[validate_ipv6_prefix]
+    )
+    status = models.CharField("状態", max_length=10, choices=Status, default=Status.ACTIVE)
+    created_at = models.DateTimeField("登録日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "回線"
+        verbose_name_plural = "回線"
+        ordering = ["flets_number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(flets_number__regex=FLETS_NUMBER_PATTERN),
+                name="line_flets_number_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(customer_id__regex=CUSTOMER_ID_PATTERN),
+                name="line_customer_id_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(ipv6_prefix__regex=IPV6_PREFIX_PATTERN),
+                name="line_ipv6_prefix_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "suspended", "cancelled"]),
+                name="line_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flets_number} ({self.customer_id})"
+
+    @property
+    def network(self) -> ipaddress.IPv6Network:
+        return ipaddress.IPv6Network(self.ipv6_prefix)
+
+    def owns_address(self, address: str) -> bool:
+        try:
+            return ipaddress.ip_address(address) in self.network
+        except ValueError:
+            return False
+
+
+class ServiceStatus(models.TextChoices):
+    """ご利用状況 words of the top page."""
+
+    IN_USE = "利用中", "利用中"
+    REGISTERING = "登録中", "登録中"
+    CHANGING = "変更中", "変更中"
+    ENDING = "廃止中", "廃止中"
+    NOT_CONTRACTED = "未契約", "未契約"
+    NOTIFY = "通知", "通知"
+    NONE = "---", "---"
+
+
+class Service(models.Model):
+    """One row of the top page's table."""
+
+    class Kind(models.TextChoices):
+        NOTIFICATION = "notification", "回線情報通知機能 (通知設定から算出)"
+        CONTRACT = "contract", "契約サービス"
+
+    code = models.SlugField("コード", max_length=40, unique=True)
+    name = models.CharField("サービス名", max_length=80)
+    kind = models.CharField("種別", max_length=20, choices=Kind, default=Kind.CONTRACT)
+    button_label = models.CharField("ボタン", max_length=20, default="詳細・申込・変更")
+    default_status = models.CharField(
+        "契約がない場合のご利用状況",
+        max_length=10,
+        choices=ServiceStatus,
+        default=ServiceStatus.NOT_CONTRACTED,
+    )
+    description = models.TextField("説明", blank=True)
+    position = models.PositiveSmallIntegerField("表示順", default=0)
+
+    class Meta:
+        verbose_name = "サービス"
+        verbose_name_plural = "サービス"
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["notification", "contract"]), name="service_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceContract(models.Model):
+    """A line's contract (or application) for one service; a service may have several."""
+
+    line = models.ForeignKey(
+        SubscriberLine, on_delete=models.CASCADE, related_name="contracts", verbose_name="回線"
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="contracts", verbose_name="サービス"
+    )
+    status = models.CharField(
+        "ご利用状況",
+        max_length=10,
+        choices=[
+            (s.value, s.label)
+            for s in (
+                ServiceStatus.IN_USE,
+                ServiceStatus.REGISTERING,
+                ServiceStatus.CHANGING,
+                ServiceStatus.ENDING,
+            )
+        ],
+        default=ServiceStatus.IN_USE,
+    )
+    plan = models.CharField("契約内容", max_length=100, blank=True)
+    started_on = models.DateField("開始日", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "サービス契約"
+        verbose_name_plural = "サービス契約"
+        ordering = ["service__position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["利用中", "登録中", "変更中", "廃止中"]),
+                name="contract_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line.flets_number} {self.service.name} {self.status}"
+
+
+class AnnouncementQuerySet(models.QuerySet):
+    def published(self, at=None):
+        at = at or timezone.now()
+        return self.filter(publish_from__lte=at).filter(
+            Q(publish_until__isnull=True) | Q(publish_until__gt=at)
+        )
+
+
+class Announcement(models.Model):
+    """NTT西日本からのお知らせ."""
+
+    text = models.TextField("本文")
+    publish_from = models.DateTimeField("掲載開始", default=timezone.now)
+    publish_until = models.DateTimeField("掲載終了", null=True, blank=True)
+
+    objects = AnnouncementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "お知らせ"
+        verbose_name_plural = "お知らせ"
+        ordering = ["-publish_from", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(publish_until__isnull=True) | Q(publish_until__gt=models.F("publish_from")),
+                name="announcement_window_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class LoginAttempt(models.Model):
+    """Every login try, kept to count failures for the lockout (never the access key)."""
+
+    flets_number = models.CharField("フレッツナンバー", max_length=64, db_index=True)
+    client_address = models.GenericIPAddressField("接続元", db_index=True)
+    succeeded = models.BooleanField("成功")
+    reason = models.CharField("結果", max_length=30)
+    at = models.DateTimeField("日時", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "ログイン記録"
+        verbose_name_plural = "ログイン記録"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.flets_number} {self.reason}"
+
+
+class Lockout(models.Model):
+    """A line or a client address that may not log in until `until`."""
+
+    class Kind(models.TextChoices):
+        LINE = "line", "回線"
+        ADDRESS = "address", "接続元"
+
+    kind = models.CharField("種別", max_length=10, choices=Kind)
+    key = models.CharField("対象", max_length=64)
+    until = models.DateTimeField("解除日時")
+    created_at = models.DateTimeField("ロック日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "ロック"
+        verbose_name_plural = "ロック"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["kind", "key", "until"], name="lockout_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.key} ～{self.until:%H:%M}"

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "サービス申込受付ページ 運用管理"
+admin.site.site_title = "WSO 運用管理"
+admin.site.index_title = "運用管理"
+
+urlpatterns = [
+    path("", include("wso_portal.portal_urls")),
+    path("notification/", include("notification.urls")),
+    path("admin/", admin.site.urls),
+]
