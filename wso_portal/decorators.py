@@ -1,0 +1,30 @@
+from functools import wraps
+
+from django.contrib import auth, messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+
+from .models import SubscriberLine
+
+LINE_UNAVAILABLE = "ご利用の回線は現在ご利用いただけません。"
+
+
+def line_required(view):
+    """A logged-in subscriber whose line is active; sets `request.line`.
+
+    Every subscriber view goes through here, and every query of theirs starts from
+    `request.line`, so no view can reach another line's data.
+    """
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        line = getattr(request.user, "line", None)
+        if line is None or line.status != SubscriberLine.Status.ACTIVE:
+            auth.logout(request)
+            messages.error(request, LINE_UNAVAILABLE)
+            return redirect("portal:login")
+        request.line = line
+        return view(request, *args, **kwargs)
+
+    return wrapper
