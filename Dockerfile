@@ -1,0 +1,29 @@
+# Production image: gunicorn behind any proxy, static files served by whitenoise.
+# Web:    docker run -e SECRET_KEY=… -e DATABASE_URL=postgres://… -e ALLOWED_HOSTS=… -p 8000:8000 wso
+# Worker: docker run … wso python manage.py worker
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=wso_portal.settings.prod \
+    PORT=8000
+
+WORKDIR /app
+RUN useradd --create-home --uid 10001 wso
+
+COPY pyproject.toml manage.py ./
+COPY wso_portal/ wso_portal/
+COPY notification/ notification/
+COPY agreements/ agreements/
+COPY templates/ templates/
+COPY static/ static/
+COPY fixtures/ fixtures/
+COPY scripts/start-web scripts/start-web
+RUN pip install --no-cache-dir . \
+ && SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+ && chown -R wso:wso /app
+
+USER wso
+EXPOSE 8000
+CMD ["scripts/start-web"]
