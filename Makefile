@@ -33,7 +33,9 @@ demo: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Browser tests alone (also part of `make test`, which skips them when Chromium is missing).
 e2e: install
+	@[ -x /usr/bin/chromium ] || { echo "error: Chromium is missing at /usr/bin/chromium; run scripts/install-chromium" >&2; exit 1; }
 	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 lint: install

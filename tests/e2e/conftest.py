@@ -1,0 +1,232 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+Everything a person can see is checked the way a person meets it: by labels. Every screen the
+tests pass through can be checked for WCAG 2.1 A/AA with axe-core and for fitting a 375 px
+phone, and is photographed at desktop and phone width into test-artifacts/screens/.
+A failing test leaves a screenshot and the page's HTML in test-artifacts/.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+SCREENS = ARTIFACTS / "screens"
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE_WIDTH = 375
+PHONE = {"width": PHONE_WIDTH, "height": 740}
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+SKIP_REASON = (
+    "browser tests skipped: Chromium is missing at /usr/bin/chromium "
+    "(scripts/install-chromium installs it)"
+)
+
+# --- collection: run last, or skip with one clear line when there is no browser ---------------
+
+
+def _is_e2e(item) -> bool:
+    return item.get_closest_marker("e2e") is not None
+
+
+def pytest_collection_modifyitems(config, items):
+    e2e = [item for item in items if _is_e2e(item)]
+    if not e2e:
+        return
+    # Browser tests last: they are the slowest, and Playwright keeps an event loop running in the
+    # main thread from their first use on.
+    items[:] = [item for item in items if not _is_e2e(item)] + e2e
+    if not CHROMIUM.exists():
+        config._e2e_skipped = len(e2e)
+        for item in e2e:
+            item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    skipped = getattr(config, "_e2e_skipped", 0)
+    if skipped:
+        terminalreporter.write_line(f"{skipped} {SKIP_REASON}", yellow=True, bold=True)
+
+
+# --- failure artefacts ------------------------------------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:120]
+
+
+# --- the browser --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an asyncio loop in this thread, which makes Django refuse ORM
+    # calls here (SynchronousOnlyOperation). Tests and fixtures use the ORM synchronously on
+    # purpose (builders, assertions, the flush between tests), so allow it while the browser runs.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    playwright.stop()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(request, browser, live_server):
+    context = browser.new_context(
+        base_url=live_server.url, viewport=DESKTOP, locale="ja-JP", timezone_id="Asia/Tokyo"
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        stem = ARTIFACTS / _safe_name(request.node.nodeid.split("::", 1)[-1])
+        try:
+            page.screenshot(path=f"{stem}.png", full_page=True)
+            Path(f"{stem}.html").write_text(page.content(), encoding="utf-8")
+            print(f"\nfailure artefacts: {stem}.png, {stem}.html (at {page.url})")
+        except Exception as exc:  # the page may be gone; the test's own error matters more
+            print(f"\ncould not save failure artefacts: {exc}")
+    context.close()
+
+
+# --- axe-core -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def axe_js() -> Path:
+    """axe-core from the npm registry, pinned in package-lock.json."""
+    if not AXE_JS.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail(
+                "axe-core is missing and npm is not installed: run `npm ci` at the top level"
+            )
+        result = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT, capture_output=True, text=True
+        )
+        if result.returncode != 0 or not AXE_JS.exists():
+            pytest.fail(f"`npm ci` could not install axe-core:\n{result.stdout}\n{result.stderr}")
+    return AXE_JS
+
+
+def _format_violations(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:5]:
+            lines.append(f"    at {', '.join(map(str, node['target']))}")
+            lines.append(f"       {node['html'][:200]}")
+            summary = node.get("failureSummary", "").replace("\n", " / ")
+            if summary:
+                lines.append(f"       {summary[:300]}")
+        if len(v["nodes"]) > 5:
+            lines.append(f"    … and {len(v['nodes']) - 5} more")
+    return "\n".join(lines)
+
+
+def axe_violations(page, axe_js: Path) -> list[dict]:
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(axe_js))
+    return page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations",
+        AXE_TAGS,
+    )
+
+
+# --- per-screen checks ----------------------------------------------------------------------------
+
+
+def page_overflow(page) -> int:
+    """How many CSS pixels the page is wider than its viewport (0 when it fits)."""
+    return page.evaluate(
+        "() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)"
+    )
+
+
+def wide_elements(page) -> list[str]:
+    """The outermost elements that stick out of the viewport, for a readable failure."""
+    return page.evaluate(
+        """() => {
+            const out = [];
+            for (const el of document.body.querySelectorAll('*')) {
+                const r = el.getBoundingClientRect();
+                if (r.right > window.innerWidth + 0.5 && !out.some(o => o.el.contains(el))) {
+                    const d = `${el.tagName.toLowerCase()}.${el.className} right=${r.right}`;
+                    out.push({el, d});
+                }
+            }
+            return out.slice(0, 10).map(o => o.d);
+        }"""
+    )
+
+
+@pytest.fixture
+def check_screen(page, axe_js):
+    """Check the screen shown now: axe (desktop and phone), phone width, screenshots.
+
+    Returns the function `check(name)`; failures name the screen and list what is wrong.
+    """
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    checked = []
+
+    def check(name: str) -> None:
+        page.wait_for_load_state("load")
+        problems = []
+        page.set_viewport_size(DESKTOP)
+        violations = axe_violations(page, axe_js)
+        if violations:
+            problems.append(f"axe (desktop):\n{_format_violations(violations)}")
+        page.screenshot(path=str(SCREENS / f"{name}-desktop.png"), full_page=True)
+
+        page.set_viewport_size(PHONE)
+        overflow = page_overflow(page)
+        if overflow:
+            problems.append(
+                f"wider than a {PHONE_WIDTH} px phone by {overflow} px: "
+                + json.dumps(wide_elements(page), ensure_ascii=False)
+            )
+        violations = axe_violations(page, axe_js)
+        if violations:
+            problems.append(f"axe (phone):\n{_format_violations(violations)}")
+        page.screenshot(path=str(SCREENS / f"{name}-phone.png"), full_page=True)
+        page.set_viewport_size(DESKTOP)
+        checked.append(name)
+        assert not problems, f"screen {name!r} ({page.url}):\n" + "\n".join(problems)
+
+    check.checked = checked
+    return check
