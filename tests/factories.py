@@ -49,3 +49,50 @@ def make_agreement(version: int = 1) -> AgreementVersion:
         title="「回線情報通知」の利用にあたっての同意書",
         body="A. 「回線情報通知」提供事業者\n西日本電信電話株式会社",
     )
+
+
+def make_application(
+    line,
+    providers,
+    *,
+    direction: str = "notify",
+    email: str = "taro@example.jp",
+    wants_mail: bool = True,
+    due_in: int = -1,
+    agreement=None,
+):
+    """An application in 受付 as the change flows leave it; due `due_in` seconds from now."""
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notification.models import Application, ApplicationEvent, ApplicationItem
+
+    n = next(_serial)
+    now = timezone.now()
+    application = Application.objects.create(
+        receipt_number=f"{timezone.localtime(now):%Y%m%d}-{n % 10**6:06d}",
+        line=line,
+        direction=direction,
+        applicant_name="山田太郎",
+        applicant_phone="090-1234-5678",
+        applicant_email=email,
+        wants_completion_mail=wants_mail,
+        agreement_version=agreement or AgreementVersion.objects.first() or make_agreement(),
+        agreed_at=now,
+        submission_token=uuid.uuid4(),
+        received_at=now,
+        due_at=now + timedelta(seconds=due_in),
+        mail_state=(
+            Application.MailState.PENDING if wants_mail else Application.MailState.NOT_REQUESTED
+        ),
+    )
+    ApplicationItem.objects.bulk_create(
+        ApplicationItem(application=application, line=line, provider=provider)
+        for provider in providers
+    )
+    ApplicationEvent.objects.create(
+        application=application, state=Application.State.RECEIVED, at=now
+    )
+    return application
