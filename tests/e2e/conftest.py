@@ -195,22 +195,27 @@ def wide_elements(page) -> list[str]:
     )
 
 
-@pytest.fixture
-def check_screen(page, axe_js):
-    """Check the screen shown now: axe (desktop and phone), phone width, screenshots.
+class ScreenChecks:
+    """Checks the screen shown now: axe (desktop and phone), phone width, screenshots.
 
-    Returns the function `check(name)`; failures name the screen and list what is wrong.
+    `check(name)` records what is wrong with a screen and carries on, so one run lists every
+    screen's problems; `assert_clean()` fails the test with all of them.
     """
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    checked = []
 
-    def check(name: str) -> None:
+    def __init__(self, page, axe_js: Path):
+        self.page, self.axe_js = page, axe_js
+        self.checked: list[str] = []
+        self.problems: list[str] = []
+        SCREENS.mkdir(parents=True, exist_ok=True)
+
+    def check(self, name: str) -> None:
+        page = self.page
         page.wait_for_load_state("load")
         problems = []
         page.set_viewport_size(DESKTOP)
-        violations = axe_violations(page, axe_js)
+        violations = axe_violations(page, self.axe_js)
         if violations:
-            problems.append(f"axe (desktop):\n{_format_violations(violations)}")
+            problems.append(f"axe at desktop width:\n{_format_violations(violations)}")
         page.screenshot(path=str(SCREENS / f"{name}-desktop.png"), full_page=True)
 
         page.set_viewport_size(PHONE)
@@ -220,13 +225,21 @@ def check_screen(page, axe_js):
                 f"wider than a {PHONE_WIDTH} px phone by {overflow} px: "
                 + json.dumps(wide_elements(page), ensure_ascii=False)
             )
-        violations = axe_violations(page, axe_js)
+        violations = axe_violations(page, self.axe_js)
         if violations:
-            problems.append(f"axe (phone):\n{_format_violations(violations)}")
+            problems.append(f"axe at phone width:\n{_format_violations(violations)}")
         page.screenshot(path=str(SCREENS / f"{name}-phone.png"), full_page=True)
         page.set_viewport_size(DESKTOP)
-        checked.append(name)
-        assert not problems, f"screen {name!r} ({page.url}):\n" + "\n".join(problems)
 
-    check.checked = checked
-    return check
+        self.checked.append(name)
+        if problems:
+            self.problems.append(f"screen {name!r} ({page.url}):\n" + "\n".join(problems))
+
+    def assert_clean(self) -> None:
+        assert self.checked, "no screen was checked"
+        assert not self.problems, "\n\n".join(self.problems)
+
+
+@pytest.fixture
+def screens(page, axe_js) -> ScreenChecks:
+    return ScreenChecks(page, axe_js)

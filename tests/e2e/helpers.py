@@ -12,3 +12,46 @@ def log_in(page, line, access_key: str) -> None:
     page.get_by_label("フレッツナンバー").fill(line.flets_number)
     page.get_by_label("アクセスキー").fill(access_key)
     page.get_by_role("button", name="ログイン").click()
+
+
+def open_usage_detail(page) -> None:
+    """Top page → 回線情報通知機能's 【詳細・変更】 → screen 2."""
+    page.goto("/")
+    row = page.get_by_role("row").filter(has_text="回線情報通知機能")
+    row.get_by_role("link", name="詳細・変更").or_(
+        row.get_by_role("button", name="詳細・変更")
+    ).click()
+
+
+def provider_row(page, provider):
+    return page.get_by_role("row").filter(has_text=provider.name)
+
+
+def tick(page, provider) -> None:
+    provider_row(page, provider).get_by_role("checkbox").check()
+
+
+def fill_applicant(
+    page,
+    *,
+    name: str = "山田太郎",
+    phone: str = "090-1234-5678",
+    email: str = "taro@example.jp",
+    wants_mail: bool = True,
+) -> None:
+    page.get_by_label("お名前").fill(name)
+    page.get_by_label("ご連絡先電話番号").fill(phone)
+    page.get_by_label("ご連絡先メールアドレス").fill(email)
+    page.get_by_label("希望する" if wants_mail else "希望しない", exact=True).check()
+
+
+def apply(page, providers, *, to: str, **applicant) -> None:
+    """From screen 2 (to="通知しない") or screen 3 (to="通知する") to the receipt."""
+    for provider in providers:
+        tick(page, provider)
+    page.get_by_role("button", name=f"「{to}」に設定").click()
+    page.get_by_role("button", name="同意する").click()
+    fill_applicant(page, **applicant)
+    page.get_by_role("button", name="次へ").click()
+    page.get_by_role("button", name="変更").click()
+    page.get_by_role("heading", name="回線情報通知 変更受付完了").wait_for()

@@ -1,0 +1,92 @@
+"""Flow A with the keyboard alone (Tab, Space, Enter), every stop visibly focused."""
+
+from playwright.sync_api import expect
+
+from notification.models import Application, Direction
+from tests.factories import make_agreement, make_line, make_provider, set_notify
+
+from .helpers import E2E
+
+pytestmark = E2E
+
+KEY = "ABCD2345"
+MAX_TABS = 60
+
+
+def tab_to(page, target) -> None:
+    """Press Tab until `target` has the focus, then check the focus can be seen."""
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        if target.evaluate("el => el === document.activeElement"):
+            break
+    else:
+        raise AssertionError(f"Tab never reached {target}")
+    outline = target.evaluate(
+        "el => { const s = getComputedStyle(el);"
+        " return {style: s.outlineStyle, width: parseFloat(s.outlineWidth)}; }"
+    )
+    assert outline["style"] != "none" and outline["width"] >= 2, (
+        f"no visible focus on {target}: {outline}"
+    )
+
+
+def test_flow_a_with_the_keyboard_alone(page):
+    make_agreement()
+    alice = make_line(access_key=KEY)
+    provider = make_provider(code="W0099", name="NTT西日本(試験用)", service_name="試験用")
+    set_notify(alice, provider)
+    heading = page.get_by_role("heading", level=1)
+
+    page.goto("/login/")
+    tab_to(page, page.get_by_label("フレッツナンバー"))
+    page.keyboard.type(alice.flets_number)
+    tab_to(page, page.get_by_label("アクセスキー"))
+    page.keyboard.type(KEY)
+    tab_to(page, page.get_by_role("button", name="ログイン"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("customer-id")).to_have_text(alice.customer_id)
+
+    row = page.get_by_role("row").filter(has_text="回線情報通知機能")
+    tab_to(
+        page,
+        row.get_by_role("link", name="詳細・変更").or_(
+            row.get_by_role("button", name="詳細・変更")
+        ),
+    )
+    page.keyboard.press("Enter")
+    expect(heading).to_have_text("回線情報通知 ご利用状況詳細")
+
+    checkbox = page.get_by_role("row").filter(has_text=provider.name).get_by_role("checkbox")
+    tab_to(page, checkbox)
+    page.keyboard.press("Space")
+    expect(checkbox).to_be_checked()
+    tab_to(page, page.get_by_role("button", name="「通知しない」に設定"))
+    page.keyboard.press("Enter")
+    expect(heading).to_have_text("同意書のご確認")
+
+    tab_to(page, page.get_by_role("button", name="同意する"))
+    page.keyboard.press("Enter")
+    expect(heading).to_have_text("申込者情報入力")
+
+    tab_to(page, page.get_by_label("お名前"))
+    page.keyboard.type("山田太郎")
+    tab_to(page, page.get_by_label("ご連絡先電話番号"))
+    page.keyboard.type("090-1234-5678")
+    tab_to(page, page.get_by_label("ご連絡先メールアドレス"))
+    page.keyboard.type("taro@example.jp")
+    wants_mail = page.get_by_label("希望する", exact=True)
+    tab_to(page, wants_mail)  # nothing chosen yet: Tab enters the group at its first radio
+    page.keyboard.press("Space")
+    expect(wants_mail).to_be_checked()
+    tab_to(page, page.get_by_role("button", name="次へ"))
+    page.keyboard.press("Enter")
+    expect(heading).to_have_text("回線情報通知 変更内容確認")
+
+    tab_to(page, page.get_by_role("button", name="変更"))
+    page.keyboard.press("Enter")
+    expect(heading).to_have_text("回線情報通知 変更受付完了")
+
+    application = Application.objects.get(line=alice)
+    assert application.direction == Direction.STOP
+    assert application.applicant_name == "山田太郎"
+    assert application.wants_completion_mail
