@@ -1,6 +1,12 @@
+from .models import SubscriberLine
+
+
 def line(request):
-    """The logged-in subscriber's line, for the header's お客様ID."""
+    """The logged-in subscriber's active line, for the header's お客様ID and the footer links."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"line": None}
-    return {"line": getattr(user, "line", None)}
+    line = getattr(user, "line", None)
+    if line is None or line.status != SubscriberLine.Status.ACTIVE:
+        return {"line": None}
+    return {"line": line}

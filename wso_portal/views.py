@@ -1,21 +1,111 @@
-from django.http import HttpResponse
+from django.conf import settings
+from django.contrib import auth, messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from notification.models import Application, NotificationSetting
+
+from . import login as login_service
+from .decorators import line_required
+from .forms import LoginForm
+from .models import Announcement, Service, ServiceContract
+from .status import notification_status, usage_status
 
 
-def top(request):
-    return HttpResponse("top")
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    """Screen 0: フレッツナンバー + アクセスキー."""
+    if getattr(request.user, "line", None) is not None:
+        return redirect("portal:top")
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = login_service.attempt(
+            request, form.cleaned_data["flets_number"], form.cleaned_data["access_key"]
+        )
+        if result.ok:
+            # auth.login gives the session a new key (no fixation).
+            auth.login(request, result.user, backend="wso_portal.backends.AccessKeyBackend")
+            return redirect(_next_page(request))
+        form.add_error(None, result.message)
+    return render(request, "portal/login.html", {"form": form, "next": _next_page(request)})
 
 
-def login(request):
-    return HttpResponse("login")
+def _next_page(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
-def logout(request):
-    return HttpResponse("logout")
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    auth.logout(request)  # flushes the session
+    messages.success(request, "ログアウトしました。")
+    return redirect("portal:login")
 
 
-def service_detail(request, code):
-    return HttpResponse(code)
+@line_required
+def top(request: HttpRequest) -> HttpResponse:
+    """Screen 1: サービス申込受付ページ. A fixed number of queries, whatever the line holds."""
+    line = request.line
+    contract_statuses: dict[int, set[str]] = {}
+    for service_id, status in (
+        ServiceContract.objects.filter(line=line).values_list("service_id", "status").distinct()
+    ):
+        contract_statuses.setdefault(service_id, set()).add(status)
+
+    rows = []
+    for service in Service.objects.all():
+        if service.kind == Service.Kind.NOTIFICATION:
+            status = _notification_status(line)
+            url = _url("notification:usage_detail")
+        else:
+            status = usage_status(
+                contract_statuses.get(service.id, ()), default=service.default_status
+            )
+            url = _url("portal:service_detail", code=service.code)
+        rows.append({"service": service, "status": status, "url": url})
+
+    return render(
+        request,
+        "portal/top.html",
+        {"announcements": list(Announcement.objects.published()), "rows": rows},
+    )
 
 
-def privacy(request):
-    return HttpResponse("privacy")
+def _notification_status(line) -> str:
+    notifying = NotificationSetting.objects.filter(line=line, notify=True).exists()
+    open_directions = (
+        Application.objects.filter(line=line, state__in=Application.OPEN_STATES)
+        .values_list("direction", flat=True)
+        .distinct()
+    )
+    return notification_status(notifying=notifying, open_directions=list(open_directions))
+
+
+def _url(name: str, **kwargs) -> str:
+    return reverse(name, kwargs=kwargs or None)
+
+
+@line_required
+def service_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """Read-only: this line's contracts for one service of the top page."""
+    service = get_object_or_404(Service, code=code)
+    if service.kind == Service.Kind.NOTIFICATION:
+        return redirect("notification:usage_detail")
+    contracts = list(ServiceContract.objects.filter(line=request.line, service=service))
+    status = usage_status((c.status for c in contracts), default=service.default_status)
+    return render(
+        request,
+        "portal/service_detail.html",
+        {"service": service, "contracts": contracts, "status": status},
+    )
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/privacy.html")

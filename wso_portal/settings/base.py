@@ -68,8 +68,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
-    "wso_portal.backends.AccessKeyBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "wso_portal.backends.AccessKeyBackend",  # subscribers, portal login only
+    "wso_portal.backends.StaffBackend",  # operators, admin login only
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -119,6 +119,9 @@ WSO_LOCKOUT_FAILURES = env_int("WSO_LOCKOUT_FAILURES", 5)
 WSO_LOCKOUT_WINDOW_SECONDS = env_int("WSO_LOCKOUT_WINDOW_SECONDS", 15 * 60)
 WSO_LOCKOUT_SECONDS = env_int("WSO_LOCKOUT_SECONDS", 15 * 60)
 WSO_REQUIRE_OWN_LINE = env_bool("WSO_REQUIRE_OWN_LINE", False)
+# Behind a proxy: the request header carrying the client's address (e.g. X-Forwarded-For,
+# last entry used). Empty: REMOTE_ADDR.
+WSO_CLIENT_ADDRESS_HEADER = env_str("WSO_CLIENT_ADDRESS_HEADER", "")
 WSO_FLOW_MAX_AGE_SECONDS = env_int("WSO_FLOW_MAX_AGE_SECONDS", 30 * 60)
 WSO_WORK_DELAY = env_int("WSO_WORK_DELAY", 3600)
 WSO_WORKER_POLL_SECONDS = env_int("WSO_WORKER_POLL_SECONDS", 5)
