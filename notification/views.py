@@ -1,12 +1,305 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+"""回線情報通知: screens 2–7 of the manual and 申込履歴. Every query starts from request.line."""
+
+from datetime import datetime
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from agreements.services import current_version
+from wso_portal.decorators import line_required
+
+from . import flow as flows
+from .flow import STEPS, FlowRefused
+from .forms import ApplicantForm, parse_ids
+from .models import Direction, ServiceProvider
+from .services import (
+    Applicant,
+    ChoiceChanged,
+    all_in_choice,
+    find_submitted,
+    not_notifying_providers,
+    notifying_settings,
+    submit_application,
+)
+
+HISTORY_PER_PAGE = 20
+
+MSG_PICK_STOP = "「通知しない」に設定するサービス提供者を選択してください。"
+MSG_PICK_NOTIFY = "「通知する」に設定するサービス提供者を選択してください。"
+MSG_CHOICE_CHANGED = (
+    "選択されたサービス提供者の中に、現在お申し込みいただけないもの"
+    "（工事中、設定済み、提供終了など）が含まれています。"
+    "お手数ですが、ご利用状況詳細から選択し直してください。"
+)
+MSG_BAD_PICK = "選択されたサービス提供者が正しくありません。選択し直してください。"
+MSG_NOT_AGREED = "お申し込みは行われませんでした。"
+MSG_NO_AGREEMENT = (
+    "現在、同意書をご確認いただけないため、お申し込みを受け付けることができません。"
+    "しばらくしてから再度お試しください。"
+)
+MSG_AGREEMENT_REVISED = "同意書が改訂されました。改めて同意書の内容をご確認ください。"
+MSG_ALREADY_SUBMITTED = "このお申し込みは受付済みです。受付内容は以下のとおりです。"
+
+TITLE_CONFIRM = {
+    Direction.STOP: "回線情報通知 変更内容確認",
+    Direction.NOTIFY: "回線情報通知「通知」設定登録確認",
+}
 
 
-@login_required
+def _steps(current: str) -> list[dict]:
+    order = [s for s, _ in STEPS]
+    at = order.index(current)
+    return [
+        {"label": label, "current": i == at, "done": i < at} for i, (_, label) in enumerate(STEPS)
+    ]
+
+
+def _step_url(step: str, flow_id: str, direction: str | None) -> str:
+    if step == "select":
+        if direction == Direction.NOTIFY:
+            return reverse("notification:register", kwargs={"flow_id": flow_id})
+        return reverse("notification:usage_detail")
+    return reverse(f"notification:{step}", kwargs={"flow_id": flow_id})
+
+
+def _refused(request, message: str, *, resume_url: str | None = None, status: int = 400):
+    """A step refused: a clear message and a way back, never a change."""
+    return render(
+        request,
+        "notification/refused.html",
+        {"message": message, "resume_url": resume_url},
+        status=status,
+    )
+
+
+def _to_receipt(request, receipt_number: str):
+    messages.info(request, MSG_ALREADY_SUBMITTED)
+    return redirect("notification:receipt", receipt_number=receipt_number)
+
+
+def flow_step(step: str):
+    """Load the flow for `step` and re-check on the server everything the step relies on."""
+
+    def decorator(view):
+        @wraps(view)
+        @line_required
+        def wrapper(request, flow_id: str):
+            done = flows.done_receipt(request, flow_id)
+            if done is not None:
+                return _to_receipt(request, done)
+            try:
+                flow = flows.load(request, flow_id, step)
+            except FlowRefused as exc:
+                direction = flows.direction_of(request, flow_id)
+                resume = exc.resume_step and _step_url(exc.resume_step, exc.flow_id, direction)
+                return _refused(request, exc.message, resume_url=resume)
+            if step != "select":
+                submitted = find_submitted(request.line, flow.token)
+                if submitted is not None:  # submitted from another tab of this session
+                    flows.mark_done(request, flow, submitted.receipt_number)
+                    return _to_receipt(request, submitted.receipt_number)
+                if not all_in_choice(request.line, flow.direction, flow.provider_ids):
+                    flows.drop(request, flow.id)
+                    return _refused(request, MSG_CHOICE_CHANGED, status=409)
+            return view(request, flow)
+
+        return wrapper
+
+    return decorator
+
+
+@line_required
 def usage_detail(request):
-    return HttpResponse("ご利用状況詳細")
+    """Screen 2: 回線情報通知 ご利用状況詳細."""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "add":
+            flow = flows.start(request, Direction.NOTIFY)
+            return redirect("notification:register", flow_id=flow.id)
+        if action == "stop":
+            ids = parse_ids(request.POST.getlist("provider"))
+            if ids is None:
+                return _refused(request, MSG_BAD_PICK)
+            if not ids:
+                messages.error(request, MSG_PICK_STOP)
+                return redirect("notification:usage_detail")
+            if not all_in_choice(request.line, Direction.STOP, ids):
+                return _refused(request, MSG_CHOICE_CHANGED, status=409)
+            flow = flows.start(request, Direction.STOP, ids)
+            return redirect("notification:consent", flow_id=flow.id)
+        return redirect("notification:usage_detail")
+    return render(
+        request,
+        "notification/usage_detail.html",
+        {"settings_list": list(notifying_settings(request.line)), "steps": _steps("select")},
+    )
 
 
-@login_required
+@flow_step("select")
+def register(request, flow):
+    """Screen 3: 回線情報通知「通知」設定登録, paged; the ticks live in the flow."""
+    if flow.direction != Direction.NOTIFY:
+        return _refused(
+            request, flows.NOT_REACHABLE, resume_url=reverse("notification:usage_detail")
+        )
+    here = reverse("notification:register", kwargs={"flow_id": flow.id})
+    paginator = Paginator(not_notifying_providers(request.line), settings.WSO_PROVIDERS_PER_PAGE)
+    if request.method == "POST":
+        shown = parse_ids(request.POST.getlist("shown"))
+        picked = parse_ids(request.POST.getlist("provider"))
+        if shown is None or picked is None or not set(picked) <= set(shown):
+            return _refused(request, MSG_BAD_PICK, resume_url=here)
+        if picked and not all_in_choice(request.line, Direction.NOTIFY, picked):
+            return _refused(request, MSG_CHOICE_CHANGED, resume_url=here, status=409)
+        selected = (set(flow.provider_ids) - set(shown)) | set(picked)
+        flow.data["providers"] = sorted(selected)
+        flows.save(request, flow)
+        goto = request.POST.get("goto", "")
+        if goto.isascii() and goto.isdigit():
+            return redirect(f"{here}?{urlencode({'page': goto})}")
+        page_no = request.POST.get("page", "1")
+        back = f"{here}?{urlencode({'page': page_no})}"
+        if not selected:
+            messages.error(request, MSG_PICK_NOTIFY)
+            return redirect(back)
+        if not all_in_choice(request.line, Direction.NOTIFY, selected):
+            return _refused(request, MSG_CHOICE_CHANGED, resume_url=back, status=409)
+        return redirect("notification:consent", flow_id=flow.id)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "notification/register.html",
+        {
+            "flow": flow,
+            "page": page,
+            "page_range": paginator.get_elided_page_range(page.number),
+            "ellipsis": Paginator.ELLIPSIS,
+            "selected": set(flow.provider_ids),
+            "steps": _steps("select"),
+        },
+    )
+
+
+@flow_step("consent")
+def consent(request, flow):
+    """Screen 4: 同意書のご確認. The consent counts once the application is submitted."""
+    version = current_version()
+    if request.method == "POST" and request.POST.get("action") == "disagree":
+        flows.drop(request, flow.id)
+        messages.info(request, MSG_NOT_AGREED)
+        return redirect("notification:usage_detail")
+    if version is None:
+        return _refused(
+            request,
+            MSG_NO_AGREEMENT,
+            resume_url=reverse("notification:usage_detail"),
+            status=503,
+        )
+    if request.method == "POST" and request.POST.get("action") == "agree":
+        if request.POST.get("version") != str(version.pk):
+            messages.error(request, MSG_AGREEMENT_REVISED)
+            return redirect("notification:consent", flow_id=flow.id)
+        flow.data["consent"] = {"version": version.pk, "at": timezone.now().isoformat()}
+        flows.save(request, flow)
+        return redirect("notification:applicant", flow_id=flow.id)
+    return render(
+        request,
+        "notification/consent.html",
+        {"flow": flow, "version": version, "steps": _steps("consent")},
+    )
+
+
+@flow_step("applicant")
+def applicant(request, flow):
+    """Screen 5: 申込者情報入力."""
+    form = ApplicantForm(
+        request.POST or None, initial=ApplicantForm.initial_from_flow(flow.applicant)
+    )
+    if request.method == "POST" and form.is_valid():
+        flow.data["applicant"] = form.to_flow()
+        flows.save(request, flow)
+        return redirect("notification:confirm", flow_id=flow.id)
+    return render(
+        request,
+        "notification/applicant.html",
+        {"flow": flow, "form": form, "steps": _steps("applicant")},
+    )
+
+
+@flow_step("confirm")
+def confirm(request, flow):
+    """Screen 6: 変更内容確認; 【変更】 submits the application once."""
+    version = current_version()
+    if version is None or version.pk != flow.consent["version"]:
+        flow.data.pop("consent", None)
+        flows.save(request, flow)
+        messages.error(request, MSG_AGREEMENT_REVISED)
+        return redirect("notification:consent", flow_id=flow.id)
+    if request.method == "POST":
+        data = flow.applicant
+        try:
+            application = submit_application(
+                line=request.line,
+                direction=flow.direction,
+                provider_ids=flow.provider_ids,
+                applicant=Applicant(
+                    name=data["name"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    wants_completion_mail=data["wants_completion_mail"],
+                ),
+                agreement_version=version,
+                agreed_at=datetime.fromisoformat(flow.consent["at"]),
+                token=flow.token,
+            )
+        except ChoiceChanged:
+            flows.drop(request, flow.id)
+            return _refused(request, MSG_CHOICE_CHANGED, status=409)
+        flows.mark_done(request, flow, application.receipt_number)
+        return redirect("notification:receipt", receipt_number=application.receipt_number)
+    providers = ServiceProvider.objects.filter(pk__in=flow.provider_ids).order_by("code")
+    return render(
+        request,
+        "notification/confirm.html",
+        {
+            "flow": flow,
+            "title": TITLE_CONFIRM[flow.direction],
+            "providers": providers,
+            "direction_label": Direction(flow.direction).label,
+            "applicant": flow.applicant,
+            "steps": _steps("confirm"),
+        },
+    )
+
+
+@line_required
+def receipt(request, receipt_number: str):
+    """Screen 7: 回線情報通知 変更受付完了, also reached again from 申込履歴."""
+    application = get_object_or_404(request.line.applications, receipt_number=receipt_number)
+    items = application.items.select_related("provider").order_by("provider__code")
+    return render(
+        request,
+        "notification/receipt.html",
+        {
+            "application": application,
+            "providers": [item.provider for item in items],
+            "steps": _steps("receipt"),
+        },
+    )
+
+
+@line_required
 def history(request):
-    return HttpResponse("申込履歴")
+    """申込履歴: the line's applications, newest first."""
+    applications = request.line.applications.annotate(item_count=Count("items")).order_by(
+        "-received_at", "-id"
+    )
+    page = Paginator(applications, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "notification/history.html", {"page": page})

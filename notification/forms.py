@@ -1,0 +1,174 @@
+"""The rules of 申込者情報入力 (screen 5), with the manual's messages in Japanese."""
+
+import re
+import unicodedata
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from .models import BlockedMailDomain
+
+NAME_MAX = 20
+EMAIL_MAX = 254
+EMAIL_LOCAL_MAX = 64
+
+# Characters that change on the way Unicode → Shift_JIS → Unicode, depending on whether the
+# JIS mapping or Microsoft's cp932 mapping is used at either end: 〜/～, ‖/∥, −/－, ¢/￠,
+# £/￡, ¬/￢, —/― and the broken bars. Refused on both sides of each pair, as the manual does.
+ROUND_TRIP_CHARS = frozenset("〜～‖∥−－¢￠£￡¬￢—―¦￤")
+
+# ASCII → full-width before the rules apply. Quotes and the hyphen go to their JIS X 0208
+# forms (’ ” ‐), since ＂ ＇ and － are not safe in Shift_JIS.
+_ASCII_TO_FULL = {c: chr(c + 0xFEE0) for c in range(0x21, 0x7F)}
+_ASCII_TO_FULL.update({ord(" "): "\u3000", ord("'"): "’", ord('"'): "”", ord("-"): "‐"})
+_HALF_KANA = re.compile(r"[\uff61-\uff9f]+")
+
+_PHONE_FULL = str.maketrans("０１２３４５６７８９－ー‐−―", "0123456789-----")
+_PHONE = re.compile(r"^0[0-9]*(-[0-9]+){0,2}$")
+
+MSG_NAME_REQUIRED = "お名前を入力してください。"
+MSG_NAME_LONG = "お名前は全角20文字以内で入力してください。（現在{n}文字）"
+MSG_SPECIAL_CHAR = "「{c}」は使用できない特殊な文字です。別の文字に置き換えてください。"
+MSG_NOT_JIS = "「{c}」は使用できない文字です。JIS第1・第2水準の文字で入力してください。"
+MSG_PHONE_REQUIRED = "ご連絡先電話番号を入力してください。"
+MSG_PHONE_FORMAT = "ご連絡先電話番号は半角数字とハイフンで入力してください（例: 090-1234-5678）。"
+MSG_PHONE_DIGITS = "ご連絡先電話番号は0から始まる10桁または11桁の数字で入力してください。"
+MSG_EMAIL_REQUIRED = (
+    "工事完了通知メールを希望される場合は、ご連絡先メールアドレスを入力してください。"
+)
+MSG_EMAIL_HALF_WIDTH = "ご連絡先メールアドレスは半角英数字と記号で入力してください。"
+MSG_EMAIL_INVALID = "ご連絡先メールアドレスの形式が正しくありません。"
+MSG_EMAIL_LONG = "ご連絡先メールアドレスは254文字以内（@より前は64文字以内）で入力してください。"
+MSG_EMAIL_MOBILE = "携帯電話のメールアドレスはご利用になれません。"
+MSG_WANTS_REQUIRED = "工事完了通知を希望されるかどうかを選択してください。"
+
+
+def to_full_width(value: str) -> str:
+    """Half-width katakana and ASCII → full-width (ｶﾞ → ガ, A → Ａ, space → 全角スペース)."""
+    value = _HALF_KANA.sub(lambda m: unicodedata.normalize("NFKC", m.group()), value)
+    return value.translate(_ASCII_TO_FULL)
+
+
+def is_jis_x_0208(char: str) -> bool:
+    try:
+        encoded = char.encode("iso2022_jp")
+    except UnicodeEncodeError:
+        return False
+    # ESC $ B / ESC $ @ switch to JIS X 0208; anything else is ASCII or JIS X 0201.
+    return encoded[:3] in (b"\x1b$B", b"\x1b$@")
+
+
+def check_jis_chars(value: str) -> None:
+    """Refuse the first character that is a Shift_JIS round-trip character or not JIS X 0208."""
+    for char in value:
+        if char in ROUND_TRIP_CHARS:
+            raise ValidationError(MSG_SPECIAL_CHAR.format(c=char), code="special_char")
+        if not is_jis_x_0208(char):
+            raise ValidationError(MSG_NOT_JIS.format(c=char), code="not_jis")
+
+
+def normalise_phone(value: str) -> str:
+    """Full-width digits and dashes → half-width; hyphens kept where they were typed."""
+    return value.translate(_PHONE_FULL).replace(" ", "").replace("\u3000", "")
+
+
+def is_blocked_domain(domain: str, blocked: list[str]) -> bool:
+    domain = domain.lower().rstrip(".")
+    return any(domain == b or domain.endswith("." + b) for b in blocked)
+
+
+class ApplicantForm(forms.Form):
+    name = forms.CharField(
+        label="※お名前",
+        max_length=100,
+        error_messages={"required": MSG_NAME_REQUIRED, "max_length": MSG_NAME_REQUIRED},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    phone = forms.CharField(
+        label="※ご連絡先電話番号",
+        max_length=40,
+        error_messages={"required": MSG_PHONE_REQUIRED, "max_length": MSG_PHONE_DIGITS},
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.CharField(
+        label="ご連絡先メールアドレス",
+        required=False,
+        max_length=300,
+        error_messages={"max_length": MSG_EMAIL_LONG},
+        widget=forms.TextInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+    wants_completion_mail = forms.ChoiceField(
+        label="工事完了通知を希望されますか?",
+        choices=[("yes", "希望する"), ("no", "希望しない")],
+        widget=forms.RadioSelect,
+        error_messages={"required": MSG_WANTS_REQUIRED, "invalid_choice": MSG_WANTS_REQUIRED},
+    )
+
+    def clean_name(self) -> str:
+        name = to_full_width(self.cleaned_data["name"].strip())
+        check_jis_chars(name)
+        if len(name) > NAME_MAX:
+            raise ValidationError(MSG_NAME_LONG.format(n=len(name)), code="too_long")
+        return name
+
+    def clean_phone(self) -> str:
+        phone = normalise_phone(self.cleaned_data["phone"])
+        if not re.fullmatch(r"[0-9-]+", phone):
+            raise ValidationError(MSG_PHONE_FORMAT, code="format")
+        digits = phone.replace("-", "")
+        if not digits.startswith("0") or len(digits) not in (10, 11):
+            raise ValidationError(MSG_PHONE_DIGITS, code="digits")
+        if not _PHONE.fullmatch(phone):  # at most two hyphens, each between digits
+            raise ValidationError(MSG_PHONE_FORMAT, code="format")
+        return phone
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if not email:
+            return ""
+        if not email.isascii():
+            raise ValidationError(MSG_EMAIL_HALF_WIDTH, code="half_width")
+        local, _, domain = email.rpartition("@")
+        if len(email) > EMAIL_MAX or len(local) > EMAIL_LOCAL_MAX:
+            raise ValidationError(MSG_EMAIL_LONG, code="too_long")
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError(MSG_EMAIL_INVALID, code="invalid") from None
+        blocked = list(BlockedMailDomain.objects.values_list("domain", flat=True))
+        if is_blocked_domain(domain, blocked):
+            raise ValidationError(MSG_EMAIL_MOBILE, code="mobile")
+        return email
+
+    def clean_wants_completion_mail(self) -> bool:
+        return self.cleaned_data["wants_completion_mail"] == "yes"
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("wants_completion_mail") and "email" in cleaned and not cleaned["email"]:
+            self.add_error("email", ValidationError(MSG_EMAIL_REQUIRED, code="required"))
+        return cleaned
+
+    # The flow keeps the cleaned values; the form shows them again on 【前画面へ戻る】.
+    def to_flow(self) -> dict:
+        return dict(self.cleaned_data)
+
+    @staticmethod
+    def initial_from_flow(applicant: dict | None) -> dict | None:
+        if not applicant:
+            return None
+        return {
+            **applicant,
+            "wants_completion_mail": "yes" if applicant["wants_completion_mail"] else "no",
+        }
+
+
+def parse_ids(values: list[str]) -> list[int] | None:
+    """Provider ids posted by a checkbox list; None when any of them is not a number."""
+    ids = []
+    for value in values:
+        if not (value.isascii() and value.isdigit()) or len(value) > 18:
+            return None
+        ids.append(int(value))
+    return ids

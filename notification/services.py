@@ -1,0 +1,155 @@
+"""回線情報通知: which providers a line may pick now, and submitting an application (申込)."""
+
+import secrets
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from agreements.models import AgreementVersion
+from agreements.services import record_acceptance
+
+from .models import (
+    Application,
+    ApplicationEvent,
+    ApplicationItem,
+    Direction,
+    NotificationSetting,
+    ServiceProvider,
+)
+
+RECEIPT_NUMBER_ATTEMPTS = 5
+
+
+class ChoiceChanged(Exception):
+    """The providers picked are no longer all in the line's choice (changed meanwhile)."""
+
+
+def _open_item(line, provider_ref: str):
+    return ApplicationItem.objects.filter(line=line, provider=OuterRef(provider_ref), is_open=True)
+
+
+def notifying_settings(line) -> QuerySet[NotificationSetting]:
+    """Screen 2: the line's 通知する settings of active providers, with `in_progress` (工事中)."""
+    return (
+        line.notification_settings.filter(notify=True, provider__active=True)
+        .select_related("provider")
+        .annotate(in_progress=Exists(_open_item(line, "provider_id")))
+        .order_by("provider__code")
+    )
+
+
+def not_notifying_providers(line) -> QuerySet[ServiceProvider]:
+    """Screen 3: active providers that are 通知しない for the line (no row or notify=False)."""
+    notifying = NotificationSetting.objects.filter(line=line, provider=OuterRef("pk"), notify=True)
+    return (
+        ServiceProvider.objects.filter(active=True)
+        .exclude(Exists(notifying))
+        .annotate(in_progress=Exists(_open_item(line, "pk")))
+        .order_by("code")
+    )
+
+
+def choice(line, direction: str) -> QuerySet:
+    """The providers the line may switch in `direction` now: not 工事中, still in the list."""
+    if direction == Direction.STOP:
+        ids = notifying_settings(line).filter(in_progress=False).values("provider_id")
+        return ServiceProvider.objects.filter(pk__in=ids)
+    return not_notifying_providers(line).filter(in_progress=False)
+
+
+def all_in_choice(line, direction: str, provider_ids: Iterable[int]) -> bool:
+    wanted = set(provider_ids)
+    if not wanted:
+        return False
+    found = choice(line, direction).filter(pk__in=wanted).count()
+    return found == len(wanted)
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    phone: str
+    email: str
+    wants_completion_mail: bool
+
+
+def new_receipt_number(now: datetime) -> str:
+    """受付番号: the JST date and six random digits, e.g. 20261126-483920."""
+    return f"{timezone.localtime(now):%Y%m%d}-{secrets.randbelow(10**6):06d}"
+
+
+def find_submitted(line, token: uuid.UUID | str) -> Application | None:
+    return line.applications.filter(submission_token=token).first()
+
+
+def submit_application(
+    *,
+    line,
+    direction: str,
+    provider_ids: Iterable[int],
+    applicant: Applicant,
+    agreement_version: AgreementVersion,
+    agreed_at: datetime,
+    token: uuid.UUID | str,
+) -> Application:
+    """Create the 申込 (state 受付), its items, its first event and the consent record at once.
+
+    The same token always yields the same application: a double click, a reload, back then
+    【変更】 again, or a second tab find the first one. The unique constraints on the token and
+    on open items settle races between concurrent submissions.
+    """
+    existing = find_submitted(line, token)
+    if existing is not None:
+        return existing
+    provider_ids = sorted(set(provider_ids))
+    for _ in range(RECEIPT_NUMBER_ATTEMPTS):
+        now = timezone.now()
+        receipt_number = new_receipt_number(now)
+        try:
+            with transaction.atomic():
+                if not all_in_choice(line, direction, provider_ids):
+                    raise ChoiceChanged
+                application = Application.objects.create(
+                    receipt_number=receipt_number,
+                    line=line,
+                    direction=direction,
+                    applicant_name=applicant.name,
+                    applicant_phone=applicant.phone,
+                    applicant_email=applicant.email,
+                    wants_completion_mail=applicant.wants_completion_mail,
+                    agreement_version=agreement_version,
+                    agreed_at=agreed_at,
+                    submission_token=token,
+                    state=Application.State.RECEIVED,
+                    received_at=now,
+                    due_at=now + timedelta(seconds=settings.WSO_WORK_DELAY),
+                    mail_state=(
+                        Application.MailState.PENDING
+                        if applicant.wants_completion_mail
+                        else Application.MailState.NOT_REQUESTED
+                    ),
+                )
+                ApplicationItem.objects.bulk_create(
+                    ApplicationItem(application=application, line=line, provider_id=pk)
+                    for pk in provider_ids
+                )
+                ApplicationEvent.objects.create(
+                    application=application, state=Application.State.RECEIVED, at=now
+                )
+                record_acceptance(line=line, version=agreement_version, accepted_at=agreed_at)
+                return application
+        except IntegrityError:
+            existing = find_submitted(line, token)
+            if existing is not None:
+                return existing
+            if Application.objects.filter(receipt_number=receipt_number).exists():
+                continue
+            # Another application took one of these providers first.
+            raise ChoiceChanged from None
+    raise RuntimeError("no free 受付番号 after several attempts")
