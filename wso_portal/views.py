@@ -55,7 +55,10 @@ def top(request: HttpRequest) -> HttpResponse:
     line = request.line
     contract_statuses: dict[int, set[str]] = {}
     for service_id, status in (
-        ServiceContract.objects.filter(line=line).values_list("service_id", "status").distinct()
+        ServiceContract.objects.filter(line=line)
+        .order_by()
+        .values_list("service_id", "status")
+        .distinct()
     ):
         contract_statuses.setdefault(service_id, set()).add(status)
 
@@ -82,6 +85,7 @@ def _notification_status(line) -> str:
     notifying = NotificationSetting.objects.filter(line=line, notify=True).exists()
     open_directions = (
         Application.objects.filter(line=line, state__in=Application.OPEN_STATES)
+        .order_by()
         .values_list("direction", flat=True)
         .distinct()
     )
