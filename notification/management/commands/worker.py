@@ -12,7 +12,7 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 
 from notification.work import run_due_work
 
@@ -54,18 +54,18 @@ class Command(BaseCommand):
             poll,
         )
         try:
-            while not stop.is_set():
-                close_old_connections()
+            while True:
                 try:
                     run_due_work(should_stop=stop.is_set)
                 except Exception:
                     # A database outage or the like: the work is still in the database.
                     logger.exception("工事ワーカーでエラー: %s秒後に再試行します", poll)
-                if once:
+                if once or stop.is_set():
                     break
                 stop.wait(poll)
+                # A long-lived process: drop a connection that broke or outlived CONN_MAX_AGE.
+                close_old_connections()
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            connection.close()
         logger.info("工事ワーカー停止")
