@@ -7,10 +7,15 @@ import pytest
 E2E = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
+def field(page, label: str, *, exact: bool = False):
+    """The form control labelled `label` (a section may carry the same words in its name)."""
+    return page.get_by_label(label, exact=exact).and_(page.locator("input, select, textarea"))
+
+
 def log_in(page, line, access_key: str) -> None:
     page.goto("/login/")
-    page.get_by_label("フレッツナンバー").fill(line.flets_number)
-    page.get_by_label("アクセスキー").fill(access_key)
+    field(page, "フレッツナンバー").fill(line.flets_number)
+    field(page, "アクセスキー").fill(access_key)
     page.get_by_role("button", name="ログイン").click()
 
 
@@ -39,10 +44,10 @@ def fill_applicant(
     email: str = "taro@example.jp",
     wants_mail: bool = True,
 ) -> None:
-    page.get_by_label("お名前").fill(name)
-    page.get_by_label("ご連絡先電話番号").fill(phone)
-    page.get_by_label("ご連絡先メールアドレス").fill(email)
-    page.get_by_label("希望する" if wants_mail else "希望しない", exact=True).check()
+    field(page, "お名前").fill(name)
+    field(page, "ご連絡先電話番号").fill(phone)
+    field(page, "ご連絡先メールアドレス").fill(email)
+    field(page, "希望する" if wants_mail else "希望しない", exact=True).check()
 
 
 def apply(page, providers, *, to: str, **applicant) -> None:

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from notification.models import Application, Direction
 from tests.factories import make_agreement, make_line, make_provider, set_notify
 
-from .helpers import E2E, fill_applicant, log_in, open_usage_detail, provider_row, tick
+from .helpers import E2E, field, fill_applicant, log_in, open_usage_detail, provider_row, tick
 
 pytestmark = E2E
 
@@ -127,14 +127,14 @@ def test_a_validation_error_is_shown_and_fixed_on_the_applicant_screen(page, ali
 
     expect(heading(page)).to_have_text("申込者情報入力")
     name, phone, email = (
-        page.get_by_label("お名前"),
-        page.get_by_label("ご連絡先電話番号"),
-        page.get_by_label("ご連絡先メールアドレス"),
+        field(page, "お名前"),
+        field(page, "ご連絡先電話番号"),
+        field(page, "ご連絡先メールアドレス"),
     )
     expect(phone).to_have_value("12345")
     expect(email).to_have_value("taro@docomo.ne.jp")
-    for field in (name, phone, email):
-        expect(field).to_have_attribute("aria-invalid", "true")
+    for control in (name, phone, email):
+        expect(control).to_have_attribute("aria-invalid", "true")
     assert not Application.objects.exists()
 
     name.fill("山田太郎")
@@ -163,12 +163,57 @@ def test_zenkamen_e_modoru_returns_to_the_applicant_screen_with_the_input_kept(p
     ).click()
 
     expect(heading(page)).to_have_text("申込者情報入力")
-    expect(page.get_by_label("お名前")).to_have_value("佐藤花子")
-    expect(page.get_by_label("ご連絡先電話番号")).to_have_value(re.compile(r"^03-?1234-?5678$"))
-    expect(page.get_by_label("希望しない", exact=True)).to_be_checked()
+    expect(field(page, "お名前")).to_have_value("佐藤花子")
+    expect(field(page, "ご連絡先電話番号")).to_have_value(re.compile(r"^03-?1234-?5678$"))
+    expect(field(page, "希望しない", exact=True)).to_be_checked()
     assert not Application.objects.exists()
 
     page.get_by_role("button", name="次へ").click()
     page.get_by_role("button", name="変更").click()
     expect(heading(page)).to_have_text("回線情報通知 変更受付完了")
     assert Application.objects.get().applicant_name == "佐藤花子"
+
+
+def test_paging_on_the_registration_screen_keeps_the_ticks(page, alice, settings):
+    settings.WSO_PROVIDERS_PER_PAGE = 2
+    providers = [make_provider(name=f"通知先候補{n}") for n in range(5)]
+    log_in(page, alice, KEY)
+    open_usage_detail(page)
+    page.get_by_role("button", name="通知先追加").or_(
+        page.get_by_role("link", name="通知先追加")
+    ).click()
+    checkbox = {p.pk: provider_row(page, p).get_by_role("checkbox") for p in providers}
+
+    expect(page.get_by_text("件数: 5件")).to_be_visible()
+    expect(page.get_by_text("(ページ: 1/3ページ)")).to_be_visible()
+    expect(provider_row(page, providers[2])).to_have_count(0)
+    tick(page, providers[0])
+
+    page.get_by_role("button", name="次のページ").click()
+    expect(page.get_by_text("(ページ: 2/3ページ)")).to_be_visible()
+    expect(provider_row(page, providers[0])).to_have_count(0)
+    tick(page, providers[3])
+
+    page.get_by_role("button", name="3ページ").click()
+    expect(page.get_by_text("(ページ: 3/3ページ)")).to_be_visible()
+    expect(checkbox[providers[4].pk]).not_to_be_checked()
+    page.get_by_role("button", name="前のページ").click()
+    expect(checkbox[providers[3].pk]).to_be_checked()
+    expect(checkbox[providers[2].pk]).not_to_be_checked()
+    page.get_by_role("button", name="1ページ").click()
+    expect(checkbox[providers[0].pk]).to_be_checked()
+
+    page.get_by_role("button", name="「通知する」に設定").click()
+    page.get_by_role("button", name="同意する").click()
+    fill_applicant(page)
+    page.get_by_role("button", name="次へ").click()
+    expect(heading(page)).to_have_text("回線情報通知「通知」設定登録確認")
+    for n in (0, 3):
+        expect(provider_row(page, providers[n])).to_contain_text("通知する")
+    for n in (1, 2, 4):
+        expect(provider_row(page, providers[n])).to_have_count(0)
+    page.get_by_role("button", name="変更").click()
+
+    expect(heading(page)).to_have_text("回線情報通知 変更受付完了")
+    items = Application.objects.get(line=alice).items.order_by("provider__code")
+    assert [i.provider_id for i in items] == [providers[0].pk, providers[3].pk]

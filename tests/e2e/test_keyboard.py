@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 from notification.models import Application, Direction
 from tests.factories import make_agreement, make_line, make_provider, set_notify
 
-from .helpers import E2E
+from .helpers import E2E, field
 
 pytestmark = E2E
 
@@ -38,9 +38,9 @@ def test_flow_a_with_the_keyboard_alone(page):
     heading = page.get_by_role("heading", level=1)
 
     page.goto("/login/")
-    tab_to(page, page.get_by_label("フレッツナンバー"))
+    tab_to(page, field(page, "フレッツナンバー"))
     page.keyboard.type(alice.flets_number)
-    tab_to(page, page.get_by_label("アクセスキー"))
+    tab_to(page, field(page, "アクセスキー"))
     page.keyboard.type(KEY)
     tab_to(page, page.get_by_role("button", name="ログイン"))
     page.keyboard.press("Enter")
@@ -68,13 +68,13 @@ def test_flow_a_with_the_keyboard_alone(page):
     page.keyboard.press("Enter")
     expect(heading).to_have_text("申込者情報入力")
 
-    tab_to(page, page.get_by_label("お名前"))
+    tab_to(page, field(page, "お名前"))
     page.keyboard.type("山田太郎")
-    tab_to(page, page.get_by_label("ご連絡先電話番号"))
+    tab_to(page, field(page, "ご連絡先電話番号"))
     page.keyboard.type("090-1234-5678")
-    tab_to(page, page.get_by_label("ご連絡先メールアドレス"))
+    tab_to(page, field(page, "ご連絡先メールアドレス"))
     page.keyboard.type("taro@example.jp")
-    wants_mail = page.get_by_label("希望する", exact=True)
+    wants_mail = field(page, "希望する", exact=True)
     tab_to(page, wants_mail)  # nothing chosen yet: Tab enters the group at its first radio
     page.keyboard.press("Space")
     expect(wants_mail).to_be_checked()
