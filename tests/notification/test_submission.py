@@ -1,4 +1,4 @@
-"""【変更】 submits once: a double click, a reload, back + 【変更】 or a second tab find the first."""
+"""【変更】 submits once: double click, reload, back + 【変更】, second tab: one application."""
 
 import threading
 import uuid

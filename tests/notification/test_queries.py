@@ -1,0 +1,107 @@
+"""Every screen's query count stays flat when a line has 1,000 providers."""
+
+import itertools
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from notification.models import Application, NotificationSetting, ServiceProvider
+from tests.factories import make_line
+
+from .flow_helpers import VALID_APPLICANT, flow_id_of, step_url
+
+pytestmark = pytest.mark.django_db
+
+_letters = itertools.cycle("ABCDEFGHJKLMNQRSTUVXYZ")
+
+
+def providers(n: int) -> list[ServiceProvider]:
+    letter = next(_letters)
+    return ServiceProvider.objects.bulk_create(
+        ServiceProvider(code=f"{letter}{i:04d}", name=f"事業者{letter}{i}", service_name="IP電話")
+        for i in range(n)
+    )
+
+
+def count(client, method: str, url: str, data=None) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(client, method)(url, data or {})
+    assert response.status_code in (200, 302), (url, response.status_code)
+    return len(queries), response
+
+
+def measure(n: int, agreement, *, picks: int = 10) -> dict[str, int]:
+    line = make_line()
+    notifying = providers(n)
+    NotificationSetting.objects.bulk_create(
+        NotificationSetting(line=line, provider=p, notify=True) for p in notifying
+    )
+    providers(n)  # 通知しない for this line
+    client = Client()
+    client.force_login(line.user)
+    counts = {}
+    counts["usage_detail"], _ = count(client, "get", reverse("notification:usage_detail"))
+    counts["start_a"], response = count(
+        client,
+        "post",
+        reverse("notification:usage_detail"),
+        {"action": "stop", "provider": [p.pk for p in notifying[:picks]]},
+    )
+    flow_a = flow_id_of(response)
+    counts["consent"], _ = count(client, "get", step_url("consent", flow_a))
+    counts["agree"], _ = count(
+        client, "post", step_url("consent", flow_a), {"action": "agree", "version": agreement.pk}
+    )
+    counts["applicant"], _ = count(client, "get", step_url("applicant", flow_a))
+    counts["applicant_post"], _ = count(
+        client, "post", step_url("applicant", flow_a), VALID_APPLICANT
+    )
+    counts["confirm"], _ = count(client, "get", step_url("confirm", flow_a))
+    counts["submit"], response = count(client, "post", step_url("confirm", flow_a))
+    counts["receipt"], _ = count(client, "get", response["Location"])
+    counts["history"], _ = count(client, "get", reverse("notification:history"))
+    counts["usage_detail_in_progress"], _ = count(
+        client, "get", reverse("notification:usage_detail")
+    )
+
+    _, response = count(client, "post", reverse("notification:usage_detail"), {"action": "add"})
+    flow_b = flow_id_of(response)
+    counts["register"], response = count(client, "get", step_url("register", flow_b))
+    shown = [int(pk) for pk in response.context["page"].object_list.values_list("pk", flat=True)]
+    counts["register_last_page"], _ = count(
+        client, "get", step_url("register", flow_b) + "?page=last"
+    )
+    counts["register_page_post"], _ = count(
+        client,
+        "post",
+        step_url("register", flow_b),
+        {"shown": shown, "provider": shown, "goto": "2"},
+    )
+    counts["register_next"], _ = count(
+        client,
+        "post",
+        step_url("register", flow_b),
+        {"shown": shown, "provider": shown, "action": "next", "page": "1"},
+    )
+    assert Application.objects.filter(line=line).count() == 1
+    return counts
+
+
+def test_query_counts_do_not_grow_with_1000_providers(agreement):
+    small = measure(10, agreement)
+    large = measure(1000, agreement)
+    assert small == large
+    assert max(small.values()) <= 20, small
+
+
+def test_query_counts_do_not_grow_with_500_providers_picked_at_once(agreement):
+    # (A form of more than 1,000 ticks exceeds Django's DATA_UPLOAD_MAX_NUMBER_FIELDS.)
+    few = measure(1000, agreement, picks=10)
+    many = measure(1000, agreement, picks=500)
+    # Only the insert of the items is batched by the database driver (SQLite: 249 rows a batch).
+    batches = -(-500 // 249) - 1 if connection.vendor == "sqlite" else 0
+    assert many.pop("submit") <= few.pop("submit") + batches
+    assert few == many
