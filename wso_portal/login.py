@@ -102,6 +102,7 @@ def attempt(request: HttpRequest, flets_number: str, access_key: str) -> LoginRe
 
     lock = _active_lock(Lockout.Kind.ADDRESS, address, now)
     if lock:
+        _record(flets_number, address, Outcome.LOCKED)
         return _refuse(flets_number, address, Outcome.LOCKED, locked_message(lock.until))
 
     if settings.WSO_REQUIRE_OWN_LINE:
@@ -110,11 +111,12 @@ def attempt(request: HttpRequest, flets_number: str, access_key: str) -> LoginRe
             _record(flets_number, address, Outcome.NOT_OWN_LINE)
             if _failures(address=address, now=now) >= settings.WSO_LOCKOUT_FAILURES:
                 until = _lock(address=address, now=now)
-                return _refuse(flets_number, address, Outcome.LOCKED, locked_message(until), False)
-            return _refuse(flets_number, address, Outcome.NOT_OWN_LINE, NOT_OWN_LINE, False)
+                return _refuse(flets_number, address, Outcome.LOCKED, locked_message(until))
+            return _refuse(flets_number, address, Outcome.NOT_OWN_LINE, NOT_OWN_LINE)
 
     lock = _active_lock(Lockout.Kind.LINE, flets_number, now)
     if lock:
+        _record(flets_number, address, Outcome.LOCKED)
         return _refuse(flets_number, address, Outcome.LOCKED, locked_message(lock.until))
 
     pending = _record(flets_number, address, Outcome.PENDING)
@@ -123,7 +125,7 @@ def attempt(request: HttpRequest, flets_number: str, access_key: str) -> LoginRe
         pending.reason = Outcome.LOCKED
         pending.save(update_fields=["reason"])
         until = _lock(flets_number=flets_number, address=address, now=now)
-        return _refuse(flets_number, address, Outcome.LOCKED, locked_message(until), False)
+        return _refuse(flets_number, address, Outcome.LOCKED, locked_message(until))
 
     line = check_access_key(flets_number, access_key)
     if line is None:
@@ -131,13 +133,13 @@ def attempt(request: HttpRequest, flets_number: str, access_key: str) -> LoginRe
         pending.save(update_fields=["reason"])
         if _over_limit(flets_number, address, now, allowed=settings.WSO_LOCKOUT_FAILURES - 1):
             until = _lock(flets_number=flets_number, address=address, now=now)
-            return _refuse(flets_number, address, Outcome.LOCKED, locked_message(until), False)
-        return _refuse(flets_number, address, Outcome.WRONG, WRONG_PAIR, False)
+            return _refuse(flets_number, address, Outcome.LOCKED, locked_message(until))
+        return _refuse(flets_number, address, Outcome.WRONG, WRONG_PAIR)
 
     if line.status != SubscriberLine.Status.ACTIVE:
         pending.reason = Outcome.UNAVAILABLE
         pending.save(update_fields=["reason"])
-        return _refuse(flets_number, address, Outcome.UNAVAILABLE, LINE_UNAVAILABLE, False)
+        return _refuse(flets_number, address, Outcome.UNAVAILABLE, LINE_UNAVAILABLE)
 
     pending.reason = Outcome.SUCCESS
     pending.succeeded = True
@@ -146,11 +148,8 @@ def attempt(request: HttpRequest, flets_number: str, access_key: str) -> LoginRe
     return LoginResult(user=line.user)
 
 
-def _refuse(
-    flets_number: str, address: str, outcome: str, message: str, record: bool = True
-) -> LoginResult:
-    if record:
-        _record(flets_number, address, outcome)
+def _refuse(flets_number: str, address: str, outcome: str, message: str) -> LoginResult:
+    """Log a refusal (already recorded) and say why."""
     logger.warning(
         "login failure flets_number=%s address=%s outcome=%s", flets_number, address, outcome
     )
