@@ -87,7 +87,9 @@ def test_it_gives_one_message_for_a_wrong_key_or_an_unknown_line(client, alice):
     for response in (wrong_key, unknown_line):
         assert response.status_code == 200
         assert response.context["form"].non_field_errors() == [WRONG_PAIR]
-        assert WRONG_PAIR in response.content.decode()
+        assert re.search(
+            r'role="alert"[^>]*>\s*<p>' + WRONG_PAIR + "</p>", response.content.decode()
+        )
     assert logged_in_as(client) is None
     assert list(LoginAttempt.objects.values_list("reason", flat=True)) == ["wrong", "wrong"]
 
