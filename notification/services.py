@@ -114,6 +114,10 @@ def submit_application(
         try:
             with transaction.atomic():
                 if not all_in_choice(line, direction, provider_ids):
+                    # The same token may have been committed since the check above.
+                    existing = find_submitted(line, token)
+                    if existing is not None:
+                        return existing
                     raise ChoiceChanged
                 application = Application.objects.create(
                     receipt_number=receipt_number,

@@ -84,6 +84,17 @@ def _to_receipt(request, receipt_number: str):
     return redirect("notification:receipt", receipt_number=receipt_number)
 
 
+def _choice_changed(request, flow):
+    """The picked providers left the choice: most often because this very flow was submitted
+    from another tab (or a double click) a moment ago; then show that receipt."""
+    submitted = find_submitted(request.line, flow.token)
+    if submitted is not None:
+        flows.mark_done(request, flow, submitted.receipt_number)
+        return _to_receipt(request, submitted.receipt_number)
+    flows.drop(request, flow.id)
+    return _refused(request, MSG_CHOICE_CHANGED, status=409)
+
+
 def flow_step(step: str):
     """Load the flow for `step` and re-check on the server everything the step relies on."""
 
@@ -100,14 +111,10 @@ def flow_step(step: str):
                 direction = flows.direction_of(request, flow_id)
                 resume = exc.resume_step and _step_url(exc.resume_step, exc.flow_id, direction)
                 return _refused(request, exc.message, resume_url=resume)
-            if step != "select":
-                submitted = find_submitted(request.line, flow.token)
-                if submitted is not None:  # submitted from another tab of this session
-                    flows.mark_done(request, flow, submitted.receipt_number)
-                    return _to_receipt(request, submitted.receipt_number)
-                if not all_in_choice(request.line, flow.direction, flow.provider_ids):
-                    flows.drop(request, flow.id)
-                    return _refused(request, MSG_CHOICE_CHANGED, status=409)
+            if step != "select" and not all_in_choice(
+                request.line, flow.direction, flow.provider_ids
+            ):
+                return _choice_changed(request, flow)
             return view(request, flow)
 
         return wrapper
@@ -260,8 +267,7 @@ def confirm(request, flow):
                 token=flow.token,
             )
         except ChoiceChanged:
-            flows.drop(request, flow.id)
-            return _refused(request, MSG_CHOICE_CHANGED, status=409)
+            return _choice_changed(request, flow)
         flows.mark_done(request, flow, application.receipt_number)
         return redirect("notification:receipt", receipt_number=application.receipt_number)
     providers = ServiceProvider.objects.filter(pk__in=flow.provider_ids).order_by("code")
