@@ -50,19 +50,22 @@ def pytest_collection_modifyitems(config, items):
     e2e = [item for item in items if _is_e2e(item)]
     if not e2e:
         return
+    others = [item for item in items if not _is_e2e(item)]
+    if not CHROMIUM.exists():
+        # Left out as a whole and said once, at the end of the run (not once per file).
+        config._e2e_skipped = len(e2e)
+        config.hook.pytest_deselected(items=e2e)
+        items[:] = others
+        return
     # Browser tests last: they are the slowest, and Playwright keeps an event loop running in the
     # main thread from their first use on.
-    items[:] = [item for item in items if not _is_e2e(item)] + e2e
-    if not CHROMIUM.exists():
-        config._e2e_skipped = len(e2e)
-        for item in e2e:
-            item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
+    items[:] = others + e2e
 
 
 def pytest_terminal_summary(terminalreporter, config):
     skipped = getattr(config, "_e2e_skipped", 0)
     if skipped:
-        terminalreporter.write_line(f"{skipped} {SKIP_REASON}", yellow=True, bold=True)
+        terminalreporter.write_sep("=", f"{skipped} {SKIP_REASON}", yellow=True, bold=True)
 
 
 # --- failure artefacts ------------------------------------------------------------------------
