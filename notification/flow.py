@@ -17,6 +17,7 @@ from .models import Direction
 SESSION_KEY = "wso_flows"
 DONE_KEY = "wso_done_flows"  # flow id -> 受付番号, kept after submission
 DONE_KEEP = 20
+MAX_FLOWS = 10  # open flows kept per session; the oldest go first
 
 # (identifier, label) in order; one shared step indicator shows them.
 STEPS = (
@@ -93,7 +94,11 @@ def _flows(request) -> dict:
 
 def _prune(flows: dict, now: float) -> dict:
     max_age = settings.WSO_FLOW_MAX_AGE_SECONDS
-    return {k: v for k, v in flows.items() if now - v["created"] <= max_age}
+    alive = sorted(
+        ((k, v) for k, v in flows.items() if now - v["created"] <= max_age),
+        key=lambda kv: kv[1]["created"],
+    )
+    return dict(alive[-(MAX_FLOWS - 1) :])
 
 
 def start(request, direction: str, provider_ids=()) -> Flow:

@@ -145,7 +145,7 @@ def usage_detail(request):
     return render(
         request,
         "notification/usage_detail.html",
-        {"settings_list": list(notifying_settings(request.line)), "steps": _steps("select")},
+        {"settings_list": list(notifying_settings(request.line))},
     )
 
 

@@ -114,7 +114,10 @@ def test_it_switches_a_provider_on_through_register(alice_client, alice, agreeme
     assert "回線情報通知「通知」設定登録" in page
     assert "件数: 2件" in page and "(ページ: 1/1ページ)" in page
     assert "W0200" in page and "W0202" in page and "W0201" not in page
-    assert "※この画面でお客さまが「通知する」に設定した場合は、当該通知先に対して即時通知となります。" in page
+    assert (
+        "※この画面でお客さまが「通知する」に設定した場合は、当該通知先に対して即時通知となります。"
+        in page
+    )
 
     flow_id = start_notify(alice_client, on)
     agree(alice_client, flow_id, agreement)

@@ -459,3 +459,11 @@ def test_flow_ids_are_unguessable(alice_client, notifying):
         reverse("notification:usage_detail"), {"action": "stop", "provider": [notifying.pk]}
     )
     assert len(flow_id_of(response)) >= 20
+
+
+def test_a_session_keeps_only_its_newest_flows(alice_client, notifying):
+    ids = [start_stop(alice_client, notifying) for _ in range(flows.MAX_FLOWS + 3)]
+    kept = alice_client.session[flows.SESSION_KEY]
+    assert len(kept) == flows.MAX_FLOWS
+    assert ids[-1] in kept and ids[0] not in kept
+    refused(alice_client.get(step_url("consent", ids[0])), flows.NOT_FOUND)

@@ -3,6 +3,7 @@
 import itertools
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -71,9 +72,12 @@ def measure(n: int, agreement, *, picks: int = 10) -> dict[str, int]:
     flow_b = flow_id_of(response)
     counts["register"], response = count(client, "get", step_url("register", flow_b))
     shown = [int(pk) for pk in response.context["page"].object_list.values_list("pk", flat=True)]
-    counts["register_last_page"], _ = count(
-        client, "get", step_url("register", flow_b) + "?page=last"
+    last = response.context["page"].paginator.num_pages
+    assert last >= n // settings.WSO_PROVIDERS_PER_PAGE
+    counts["register_last_page"], response = count(
+        client, "get", step_url("register", flow_b) + f"?page={last}"
     )
+    assert response.context["page"].number == last
     counts["register_page_post"], _ = count(
         client,
         "post",
