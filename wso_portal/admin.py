@@ -48,12 +48,17 @@ class LineSearchMixin:
 
     line_path = ""  # "" for SubscriberLine itself, "line__" for models pointing at a line
 
-    def get_search_results(self, request, queryset, search_term):
-        term = normalise_search_term(search_term)
+    def line_lookup(self, term: str) -> dict | None:
         if re.fullmatch(r"[0-9]{11}", term):
-            return queryset.filter(**{f"{self.line_path}flets_number": term}), False
+            return {f"{self.line_path}flets_number": term}
         if re.fullmatch(r"CAF[0-9]{10}", term):
-            return queryset.filter(**{f"{self.line_path}customer_id": term}), False
+            return {f"{self.line_path}customer_id": term}
+        return None
+
+    def get_search_results(self, request, queryset, search_term):
+        lookup = self.line_lookup(normalise_search_term(search_term))
+        if lookup is not None:
+            return queryset.filter(**lookup), False
         return super().get_search_results(request, queryset, search_term)
 
 
@@ -313,6 +318,12 @@ class AccountAdmin(UserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("line")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = normalise_search_term(search_term)
+        if re.fullmatch(r"[0-9]{11}", term):  # a line's account: by its unique username
+            return queryset.filter(username=term), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and hasattr(obj, "line"):
