@@ -81,8 +81,7 @@ def is_blocked_domain(domain: str, blocked: list[str]) -> bool:
 class ApplicantForm(forms.Form):
     name = forms.CharField(
         label="※お名前",
-        max_length=100,
-        error_messages={"required": MSG_NAME_REQUIRED, "max_length": MSG_NAME_REQUIRED},
+        error_messages={"required": MSG_NAME_REQUIRED},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     phone = forms.CharField(
@@ -107,9 +106,9 @@ class ApplicantForm(forms.Form):
 
     def clean_name(self) -> str:
         name = to_full_width(self.cleaned_data["name"].strip())
-        check_jis_chars(name)
         if len(name) > NAME_MAX:
             raise ValidationError(MSG_NAME_LONG.format(n=len(name)), code="too_long")
+        check_jis_chars(name)
         return name
 
     def clean_phone(self) -> str:

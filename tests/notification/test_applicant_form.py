@@ -78,6 +78,8 @@ def test_it_accepts_and_converts_names(typed, stored):
         ("あ" * 21, MSG_NAME_LONG.format(n=21)),
         ("A" * 21, MSG_NAME_LONG.format(n=21)),
         ("ｱ" * 21, MSG_NAME_LONG.format(n=21)),
+        ("あ" * 5000, MSG_NAME_LONG.format(n=5000)),
+        ("～" * 21, MSG_NAME_LONG.format(n=21)),
         ("髙橋", MSG_NOT_JIS.format(c="髙")),
         ("山﨑", MSG_NOT_JIS.format(c="﨑")),
         ("①番", MSG_NOT_JIS.format(c="①")),
