@@ -334,9 +334,7 @@ def test_a_provider_taken_by_another_flow_is_refused_at_submission(
 def test_doushinai_returns_to_usage_detail_with_nothing_applied(alice_client, notifying):
     make_agreement()
     flow_id = start_stop(alice_client, notifying)
-    response = alice_client.post(
-        step_url("consent", flow_id), {"action": "disagree"}, follow=True
-    )
+    response = alice_client.post(step_url("consent", flow_id), {"action": "disagree"}, follow=True)
     assert response.redirect_chain == [(reverse("notification:usage_detail"), 302)]
     assert MSG_NOT_AGREED in response.content.decode()
     assert flow_id not in alice_client.session[flows.SESSION_KEY]
