@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import Max
 
 from wso_portal.admin import LineSearchMixin
 
@@ -7,13 +8,27 @@ from .models import Acceptance, AgreementVersion
 
 @admin.register(AgreementVersion)
 class AgreementVersionAdmin(admin.ModelAdmin):
+    """A version someone agreed to stays as it was: a change of text is a new version."""
+
     list_display = ["version", "title", "effective_from"]
     search_fields = ["title", "body"]
     date_hierarchy = "effective_from"
+    frozen = ["version", "title", "body", "effective_from"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and (obj.acceptances.exists() or obj.applications.exists()):
+            return self.frozen
+        return []
+
+    def get_changeform_initial_data(self, request):
+        latest = AgreementVersion.objects.aggregate(m=Max("version"))["m"] or 0
+        return {"version": latest + 1, **super().get_changeform_initial_data(request)}
 
 
 @admin.register(Acceptance)
 class AcceptanceAdmin(LineSearchMixin, admin.ModelAdmin):
+    """Who agreed to which version, and when: recorded by the flows, never written by hand."""
+
     line_path = "line__"
     list_display = ["accepted_at", "line_flets_number", "line_customer_id", "version"]
     list_filter = ["version"]
@@ -21,8 +36,16 @@ class AcceptanceAdmin(LineSearchMixin, admin.ModelAdmin):
     search_fields = ["line__flets_number", "line__customer_id"]
     search_help_text = "フレッツナンバーまたはお客様IDで検索します。"
     show_full_result_count = False
-    autocomplete_fields = ["line"]
     date_hierarchy = "accepted_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     @admin.display(description="フレッツナンバー", ordering="line__flets_number")
     def line_flets_number(self, obj):

@@ -231,6 +231,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(LoginAttempt)
 class LoginAttemptAdmin(ReadOnlyAdmin):
@@ -277,9 +280,6 @@ class LockoutAdmin(ReadOnlyAdmin):
         now = timezone.now()
         lifted = queryset.filter(until__gt=now).update(until=now)
         self.message_user(request, f"{lifted}件のロックを解除しました。", messages.SUCCESS)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_actions(self, request):
         # The list is read-only, yet lifting a lock needs the change permission.

@@ -437,3 +437,48 @@ def test_a_lock_can_be_lifted(admin_client):
     lock.refresh_from_db()
     assert lock.until <= timezone.now()
     assert Lockout.objects.filter(pk=lock.pk).exists(), "the record stays for the history"
+
+
+def test_reissuing_a_key_ends_the_subscribers_sessions(admin_client):
+    from django.test import Client
+
+    line = make_line()
+    subscriber = Client()
+    subscriber.force_login(line.user)
+    assert subscriber.get("/").status_code == 200
+    admin_client.post(
+        changelist(SubscriberLine),
+        {"action": "reissue_access_keys", "_selected_action": [line.pk], "confirm": "yes"},
+    )
+    response = subscriber.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("portal:login"))
+
+
+# --- agreements -----------------------------------------------------------------------------
+
+
+def test_an_agreement_someone_accepted_cannot_be_rewritten(admin_client):
+    version = AgreementVersion.objects.create(version=1, title="同意書", body="第1版の本文")
+    url = reverse("admin:agreements_agreementversion_change", args=[version.pk])
+    assert 'name="body"' in admin_client.get(url).content.decode(), "editable before use"
+    Acceptance.objects.create(line=make_line(), version=version)
+    assert 'name="body"' not in admin_client.get(url).content.decode()
+    admin_client.post(url, {"version": 1, "title": "同意書", "body": "書き換え"})
+    version.refresh_from_db()
+    assert version.body == "第1版の本文"
+
+
+def test_a_new_agreement_version_is_offered_the_next_number(admin_client):
+    AgreementVersion.objects.create(version=3, title="同意書", body="本文")
+    response = admin_client.get(reverse("admin:agreements_agreementversion_add"))
+    assert response.context["adminform"].form.initial["version"] == 4
+
+
+def test_acceptances_are_read_only(admin_client):
+    version = AgreementVersion.objects.create(version=1, title="同意書", body="本文")
+    acceptance = Acceptance.objects.create(line=make_line(), version=version)
+    assert admin_client.get(reverse("admin:agreements_acceptance_add")).status_code == 403
+    url = reverse("admin:agreements_acceptance_delete", args=[acceptance.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    assert Acceptance.objects.filter(pk=acceptance.pk).exists()
