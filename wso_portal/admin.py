@@ -105,6 +105,18 @@ class SubscriberLineAdmin(LineSearchMixin, admin.ModelAdmin):
             obj.user, obj.issued_access_key = create_line_user(obj.flets_number)
         super().save_model(request, obj, form, change)
 
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        user = obj.user
+        super().delete_model(request, obj)
+        user.delete()  # the line's login goes with it
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        user_ids = list(queryset.values_list("user_id", flat=True))
+        super().delete_queryset(request, queryset)
+        User.objects.filter(pk__in=user_ids).delete()
+
     def response_add(self, request, obj, post_url_continue=None):
         # Shown in this response only, never put into the session or a message.
         return self._keys_issued(request, [(obj, obj.issued_access_key)], created=True)

@@ -482,3 +482,25 @@ def test_acceptances_are_read_only(admin_client):
     url = reverse("admin:agreements_acceptance_delete", args=[acceptance.pk])
     assert admin_client.post(url, {"post": "yes"}).status_code == 403
     assert Acceptance.objects.filter(pk=acceptance.pk).exists()
+
+
+def test_deleting_a_line_deletes_its_login(admin_client):
+    kept, gone, also_gone = make_line(), make_line(), make_line()
+    admin_client.post(
+        reverse("admin:wso_portal_subscriberline_delete", args=[gone.pk]), {"post": "yes"}
+    )
+    admin_client.post(
+        changelist(SubscriberLine),
+        {"action": "delete_selected", "_selected_action": [also_gone.pk], "post": "yes"},
+    )
+    assert list(SubscriberLine.objects.all()) == [kept]
+    assert list(get_user_model().objects.filter(line__isnull=True, is_staff=False)) == []
+
+
+def test_a_line_with_applications_is_not_deleted(admin_client):
+    line = make_line()
+    make_application(line, [make_provider()])
+    admin_client.post(
+        reverse("admin:wso_portal_subscriberline_delete", args=[line.pk]), {"post": "yes"}
+    )
+    assert SubscriberLine.objects.filter(pk=line.pk).exists()
