@@ -62,13 +62,14 @@ class Outcome:
     NOT_OWN_LINE = "not_own_line"
     UNAVAILABLE = "unavailable"
     PENDING = "pending"
+    OVER_LIMIT = "over_limit"
 
 
 # Outcomes that count towards a lock. A pending attempt is one whose key is being checked:
 # counting it makes concurrent guesses see each other. A client outside the line's prefix
 # never had its key checked, so it counts against its own address only.
-_COUNTED_FOR_LINE = (Outcome.WRONG, Outcome.PENDING)
-_COUNTED_FOR_ADDRESS = (Outcome.WRONG, Outcome.PENDING, Outcome.NOT_OWN_LINE)
+_COUNTED_FOR_LINE = (Outcome.WRONG, Outcome.PENDING, Outcome.OVER_LIMIT)
+_COUNTED_FOR_ADDRESS = (*_COUNTED_FOR_LINE, Outcome.NOT_OWN_LINE)
 
 
 @dataclass
@@ -119,13 +120,22 @@ def attempt(request: HttpRequest, flets_number: str, access_key: str) -> LoginRe
         _record(flets_number, address, Outcome.LOCKED)
         return _refuse(flets_number, address, Outcome.LOCKED, locked_message(lock.until))
 
+    # Concurrent guesses: each one is counted before its key is checked and stays counted, so
+    # at most WSO_LOCKOUT_FAILURES of them get that far; the lock is looked at again after
+    # counting, because a lock set meanwhile starts a new count.
     pending = _record(flets_number, address, Outcome.PENDING)
     if _over_limit(flets_number, address, now, allowed=settings.WSO_LOCKOUT_FAILURES):
-        # Other guesses already used up the allowance while this one was on its way.
-        pending.reason = Outcome.LOCKED
+        pending.reason = Outcome.OVER_LIMIT
         pending.save(update_fields=["reason"])
         until = _lock(flets_number=flets_number, address=address, now=now)
         return _refuse(flets_number, address, Outcome.LOCKED, locked_message(until))
+    lock = _active_lock(Lockout.Kind.LINE, flets_number, timezone.now()) or _active_lock(
+        Lockout.Kind.ADDRESS, address, timezone.now()
+    )
+    if lock:
+        pending.reason = Outcome.LOCKED
+        pending.save(update_fields=["reason"])
+        return _refuse(flets_number, address, Outcome.LOCKED, locked_message(lock.until))
 
     line = check_access_key(flets_number, access_key)
     if line is None:
