@@ -1,8 +1,18 @@
-from django.contrib import admin
+import re
+
+from django.contrib import admin, messages
 
 from wso_portal.admin import LineSearchMixin, normalise_search_term
 
-from .models import BlockedMailDomain, NotificationSetting, ServiceProvider
+from .models import (
+    Application,
+    ApplicationEvent,
+    ApplicationItem,
+    BlockedMailDomain,
+    NotificationSetting,
+    ServiceProvider,
+)
+from .work import MailNotRetryable, NotOpen, apply_now, cancel_application, retry_mail
 
 
 @admin.register(ServiceProvider)
@@ -67,3 +77,196 @@ class BlockedMailDomainAdmin(admin.ModelAdmin):
 
 
 # 申込 (Application, ApplicationItem, ApplicationEvent) are registered below.
+
+
+# 申込 -------------------------------------------------------------------------------------------
+# Operators look, and act only through the 工事 services (notification.work): nobody edits an
+# applicant's data or a state by hand.
+
+_RECEIPT_NUMBER = re.compile(r"[0-9]{8}-?[0-9]{6}")
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ApplicationItemInline(_ReadOnlyInline):
+    model = ApplicationItem
+    fields = ["provider_code", "provider_name", "provider_service_name", "is_open"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # Each row's title is its __str__, which names the application.
+        return super().get_queryset(request).select_related("application", "provider")
+
+    @admin.display(description="事業者コード")
+    def provider_code(self, obj):
+        return obj.provider.code
+
+    @admin.display(description="サービス提供者名")
+    def provider_name(self, obj):
+        return obj.provider.name
+
+    @admin.display(description="サービス名")
+    def provider_service_name(self, obj):
+        return obj.provider.service_name
+
+
+class ApplicationEventInline(_ReadOnlyInline):
+    model = ApplicationEvent
+    fields = ["state", "at", "note"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("application")
+
+
+@admin.register(Application)
+class ApplicationAdmin(LineSearchMixin, admin.ModelAdmin):
+    line_path = "line__"
+    list_display = [
+        "receipt_number",
+        "line_customer_id",
+        "line_flets_number",
+        "direction",
+        "state",
+        "received_at",
+        "due_at",
+        "mail_state",
+    ]
+    list_filter = [
+        "state",
+        "direction",
+        "mail_state",
+        ("received_at", admin.DateFieldListFilter),
+        ("due_at", admin.DateFieldListFilter),
+    ]
+    date_hierarchy = "received_at"
+    list_select_related = ["line"]
+    search_fields = ["receipt_number"]
+    search_help_text = "受付番号、フレッツナンバーまたはお客様IDで検索します。"
+    show_full_result_count = False
+    inlines = [ApplicationItemInline, ApplicationEventInline]
+    actions = ["cancel", "apply_now", "retry_mail"]
+    fieldsets = [
+        (
+            "申込",
+            {
+                "fields": [
+                    "receipt_number",
+                    "line",
+                    "direction",
+                    "state",
+                    "received_at",
+                    "due_at",
+                    "started_at",
+                    "completed_at",
+                    "failed_at",
+                    "failure_reason",
+                    "cancelled_at",
+                ]
+            },
+        ),
+        (
+            "申込者情報",
+            {
+                "fields": [
+                    "applicant_name",
+                    "applicant_phone",
+                    "applicant_email",
+                    "wants_completion_mail",
+                    "agreement_version",
+                    "agreed_at",
+                ]
+            },
+        ),
+        (
+            "工事完了通知メール",
+            {
+                "fields": [
+                    "mail_state",
+                    "mail_attempts",
+                    "mail_next_attempt_at",
+                    "mail_sent_at",
+                    "mail_last_error",
+                ]
+            },
+        ),
+    ]
+
+    # View only: the pages show everything read-only; the actions below are the only writes.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_operate_permission(self, request):
+        return request.user.has_perm("notification.change_application")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("line", "agreement_version")
+
+    def get_search_results(self, request, queryset, search_term):
+        term = normalise_search_term(search_term)
+        if _RECEIPT_NUMBER.fullmatch(term):
+            return queryset.filter(receipt_number=f"{term[:8]}-{term[-6:]}"), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description="お客様ID", ordering="line__customer_id")
+    def line_customer_id(self, obj):
+        return obj.line.customer_id
+
+    @admin.display(description="フレッツナンバー", ordering="line__flets_number")
+    def line_flets_number(self, obj):
+        return obj.line.flets_number
+
+    @admin.action(description="選択された申込を取消", permissions=["operate"])
+    def cancel(self, request, queryset):
+        self._each(request, queryset, cancel_application, "申込を取消しました")
+
+    @admin.action(description="選択された申込を今すぐ工事", permissions=["operate"])
+    def apply_now(self, request, queryset):
+        self._each(request, queryset, apply_now, "工事を完了しました")
+
+    @admin.action(description="選択された申込の完了通知メールを再送", permissions=["operate"])
+    def retry_mail(self, request, queryset):
+        self._each(request, queryset, retry_mail, "完了通知メールを送信待ちに戻しました")
+
+    def _each(self, request, queryset, service, done):
+        by = request.user.get_username()
+        succeeded, failed = [], []
+        for pk in queryset.values_list("pk", flat=True):
+            try:
+                application = service(pk, by=by)
+            except (NotOpen, MailNotRetryable) as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+                continue
+            self.log_change(request, application, done)
+            if application.state == Application.State.FAILED:
+                failed.append(application)
+            else:
+                succeeded.append(application.receipt_number)
+        if succeeded:
+            numbers = "、".join(succeeded)
+            self.message_user(request, f"{done} ({len(succeeded)}件): {numbers}", messages.SUCCESS)
+        for application in failed:
+            self.message_user(
+                request,
+                f"受付番号 {application.receipt_number} は工事に失敗しました: "
+                f"{application.failure_reason}",
+                messages.ERROR,
+            )
