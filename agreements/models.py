@@ -50,4 +50,6 @@ class Acceptance(models.Model):
         ordering = ["-accepted_at"]
 
     def __str__(self) -> str:
-        return f"{self.line.flets_number} 第{self.version.version}版 {self.accepted_at:%Y-%m-%d %H:%M}"
+        return (
+            f"{self.line.flets_number} 第{self.version.version}版 {self.accepted_at:%Y-%m-%d %H:%M}"
+        )

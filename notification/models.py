@@ -56,7 +56,8 @@ class NotificationSetting(models.Model):
         indexes = [models.Index(fields=["line", "notify"], name="setting_line_notify")]
 
     def __str__(self) -> str:
-        return f"{self.line.flets_number} {self.provider.code} {'通知する' if self.notify else '通知しない'}"
+        setting = "通知する" if self.notify else "通知しない"
+        return f"{self.line.flets_number} {self.provider.code} {setting}"
 
 
 class Direction(models.TextChoices):
@@ -139,7 +140,9 @@ class Application(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "due_at"], name="application_due"),
-            models.Index(fields=["mail_state", "mail_next_attempt_at"], name="application_mail_due"),
+            models.Index(
+                fields=["mail_state", "mail_next_attempt_at"], name="application_mail_due"
+            ),
             models.Index(fields=["line", "-received_at"], name="application_history"),
         ]
 

@@ -200,7 +200,8 @@ class Announcement(models.Model):
         ordering = ["-publish_from", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(publish_until__isnull=True) | Q(publish_until__gt=models.F("publish_from")),
+                condition=Q(publish_until__isnull=True)
+                | Q(publish_until__gt=models.F("publish_from")),
                 name="announcement_window_valid",
             ),
         ]
