@@ -283,3 +283,20 @@ def test_the_demo_refuses_services_it_does_not_know():
 
 def test_the_fixture_path_is_inside_the_project():
     assert FIXTURE.is_relative_to(settings.BASE_DIR) and FIXTURE.exists()
+
+
+def test_an_operator_made_by_hand_is_not_overwritten():
+    get_user_model().objects.create_superuser(username=OPERATOR_USERNAME, password="own-pass-2026")
+    with pytest.raises(CommandError, match="operator"):
+        run_demo()
+    with pytest.raises(CommandError, match="operator"):
+        run_demo("--reset")
+    assert not SubscriberLine.objects.exists()
+    assert get_user_model().objects.get(username=OPERATOR_USERNAME).check_password("own-pass-2026")
+
+
+def test_a_provider_code_taken_elsewhere_is_reported():
+    ServiceProvider.objects.create(code="W0099", name="別の事業者", service_name="試験用")
+    with pytest.raises(CommandError, match="W0099"):
+        run_demo()
+    assert ServiceProvider.objects.get(code="W0099").name == "別の事業者"

@@ -6,8 +6,10 @@ data created otherwise (generate_data starts above DEMO_PK_END), and it refers t
 services of migration 0002_services by their primary keys 1 to 6.
 """
 
+import json
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
@@ -104,6 +106,24 @@ def check_services() -> None:
         )
 
 
+def check_conflicts() -> None:
+    """Rows the fixture would collide with: the same username or provider code kept elsewhere
+    (say an `operator` made with createsuperuser). Refused with a message, not a traceback."""
+    rows = json.loads(FIXTURE.read_text())
+    unique_keys = {"auth.user": "username", "notification.serviceprovider": "code"}
+    clashes = []
+    for label, field in unique_keys.items():
+        model = apps.get_model(label)
+        wanted = {r["fields"][field]: r["pk"] for r in rows if r["model"] == label}
+        for pk, value in model.objects.filter(**{f"{field}__in": wanted}).values_list("pk", field):
+            if pk != wanted[value]:
+                clashes.append(f"{model._meta.verbose_name} {value}")
+    if clashes:
+        raise CommandError(
+            "デモデータと同じ名前のデータが既にあるため読み込めません: " + "、".join(clashes)
+        )
+
+
 class Command(BaseCommand):
     help = "デモデータを読み込み (回線がまだない場合、または --reset)、デモ用ログインを表示します。"
 
@@ -122,9 +142,11 @@ class Command(BaseCommand):
         if reset:
             with transaction.atomic():
                 remove_demo_data()
+                check_conflicts()
                 call_command("loaddata", FIXTURE, verbosity=0)
             self.stdout.write(self.style.SUCCESS("デモデータを読み込み直しました。"))
         elif not SubscriberLine.objects.exists():
+            check_conflicts()
             call_command("loaddata", FIXTURE, verbosity=0)
             self.stdout.write(self.style.SUCCESS("デモデータを読み込みました。"))
         else:
