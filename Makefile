@@ -30,13 +30,14 @@ demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo --reset
 
+# The tests' own settings (pyproject's DJANGO_SETTINGS_MODULE), not the exported dev ones.
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=wso_portal.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
 # Browser tests alone (also part of `make test`, which skips them when Chromium is missing).
 e2e: install
 	@[ -x /usr/bin/chromium ] || { echo "error: Chromium is missing at /usr/bin/chromium; run scripts/install-chromium" >&2; exit 1; }
-	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=wso_portal.settings.test $(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -82,6 +82,36 @@ def _safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:120]
 
 
+# --- the data the migrations seed ----------------------------------------------------------------
+
+PROJECT_APPS = ("wso_portal", "agreements", "notification")
+
+
+@pytest.fixture(autouse=True)
+def migrated_data(transactional_db):
+    """Rows the project's data migrations create: the top page's services, the carriers' domains.
+
+    A transactional test (every browser test, and some others) empties all tables when it ends,
+    so these are put back before each browser test by running the migrations' RunPython steps
+    again; they are written to be re-runnable (update_or_create / get_or_create).
+    """
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    graph = MigrationLoader(connection).graph
+    plan = []
+    for leaf in graph.leaf_nodes():
+        plan += [key for key in graph.forwards_plan(leaf) if key not in plan]
+    with connection.schema_editor() as editor:
+        for key in plan:
+            if key[0] in PROJECT_APPS:
+                for operation in graph.nodes[key].operations:
+                    if isinstance(operation, RunPython):
+                        operation.code(apps, editor)
+
+
 # --- the browser --------------------------------------------------------------------------------
 
 

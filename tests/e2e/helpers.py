@@ -2,9 +2,8 @@
 
 import pytest
 
-# Every e2e test: a real database that the live server's thread can see, and the services of the
-# top page (created by a data migration) restored after each flush.
-E2E = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Every e2e test: a real database, committed, so that the live server's thread sees the data.
+E2E = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def field(page, label: str, *, exact: bool = False):
