@@ -300,3 +300,15 @@ def test_a_provider_code_taken_elsewhere_is_reported():
     with pytest.raises(CommandError, match="W0099"):
         run_demo()
     assert ServiceProvider.objects.get(code="W0099").name == "別の事業者"
+
+
+def test_the_printed_operator_login_opens_the_admin(client, argon2):
+    run_demo()
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": OPERATOR_USERNAME, "password": OPERATOR_PASSWORD, "next": "/admin/"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    index = client.get("/admin/")
+    assert index.status_code == 200
+    assert "回線" in index.content.decode()
