@@ -135,6 +135,10 @@ def test_a_validation_error_is_shown_and_fixed_on_the_applicant_screen(page, ali
     expect(email).to_have_value("taro@docomo.ne.jp")
     for control in (name, phone, email):
         expect(control).to_have_attribute("aria-invalid", "true")
+    # The message sits next to its field and is read out with it.
+    expect(name).to_have_accessible_description(re.compile("お名前を入力してください"))
+    expect(phone).to_have_accessible_description(re.compile("10桁または11桁"))
+    expect(email).to_have_accessible_description(re.compile("携帯電話のメールアドレス"))
     assert not Application.objects.exists()
 
     name.fill("山田太郎")
