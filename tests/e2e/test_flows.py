@@ -3,9 +3,11 @@
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from notification.models import Application, Direction
+from notification.work import run_due_work
 from tests.factories import make_agreement, make_line, make_provider, set_notify
 
 from .helpers import E2E, field, fill_applicant, log_in, open_usage_detail, provider_row, tick
@@ -61,6 +63,20 @@ def test_flow_a_switches_a_provider_to_tsuchi_shinai(page, alice):
 
     page.goto("/")
     expect(page.get_by_role("row").filter(has_text="回線情報通知機能")).to_contain_text("変更中")
+    open_usage_detail(page)
+    expect(provider_row(page, test_provider)).to_contain_text("工事中")
+    expect(provider_row(page, test_provider).get_by_role("checkbox")).to_be_disabled()
+
+    # The 工事, done by the worker's own code when it is due.
+    assert run_due_work(now=application.due_at).handled == 1
+    page.reload()
+    expect(provider_row(page, test_provider)).to_have_count(0)
+    expect(provider_row(page, other)).to_contain_text("通知する")
+    assert [m.to for m in mail.outbox] == [["taro@example.jp"]]
+    page.get_by_role("link", name="申込履歴").click()
+    expect(page.get_by_role("row").filter(has_text=application.receipt_number)).to_contain_text(
+        "完了"
+    )
 
 
 def test_flow_b_switches_a_provider_to_tsuchi_suru(page, alice):
@@ -221,3 +237,22 @@ def test_paging_on_the_registration_screen_keeps_the_ticks(page, alice, settings
     expect(heading(page)).to_have_text("回線情報通知 変更受付完了")
     items = Application.objects.get(line=alice).items.order_by("provider__code")
     assert [i.provider_id for i in items] == [providers[0].pk, providers[3].pk]
+
+
+def test_a_double_click_on_henkou_makes_one_application(page, alice):
+    provider = make_provider()
+    set_notify(alice, provider)
+    log_in(page, alice, KEY)
+    open_usage_detail(page)
+    tick(page, provider)
+    page.get_by_role("button", name="「通知しない」に設定").click()
+    page.get_by_role("button", name="同意する").click()
+    fill_applicant(page)
+    page.get_by_role("button", name="次へ").click()
+
+    page.get_by_role("button", name="変更").dblclick()
+
+    expect(heading(page)).to_have_text("回線情報通知 変更受付完了")
+    page.reload()
+    expect(heading(page)).to_have_text("回線情報通知 変更受付完了")
+    assert Application.objects.filter(line=alice).count() == 1
