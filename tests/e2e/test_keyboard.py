@@ -1,5 +1,7 @@
 """Flow A with the keyboard alone (Tab, Space, Enter), every stop visibly focused."""
 
+import re
+
 from playwright.sync_api import expect
 
 from notification.models import Application, Direction
@@ -21,13 +23,35 @@ def tab_to(page, target) -> None:
             break
     else:
         raise AssertionError(f"Tab never reached {target}")
-    outline = target.evaluate(
-        "el => { const s = getComputedStyle(el);"
-        " return {style: s.outlineStyle, width: parseFloat(s.outlineWidth)}; }"
-    )
+    outline = target.evaluate(FOCUS_RING_JS)
     assert outline["style"] != "none" and outline["width"] >= 2, (
         f"no visible focus on {target}: {outline}"
     )
+    # WCAG 1.4.11: the ring stands out from what surrounds it by at least 3:1.
+    ratio = contrast(outline["color"], outline["background"])
+    assert ratio >= 3, f"focus ring on {target} has contrast {ratio:.2f}:1: {outline}"
+
+
+FOCUS_RING_JS = """el => {
+    const s = getComputedStyle(el);
+    let bg = 'rgb(255, 255, 255)';
+    for (let p = el.parentElement; p; p = p.parentElement) {
+        const c = getComputedStyle(p).backgroundColor;
+        if (c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') { bg = c; break; }
+    }
+    return {style: s.outlineStyle, width: parseFloat(s.outlineWidth),
+            color: s.outlineColor, background: bg};
+}"""
+
+
+def contrast(a: str, b: str) -> float:
+    def luminance(css: str) -> float:
+        channels = [int(v) / 255 for v in re.findall(r"\d+", css)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
 
 
 def test_flow_a_with_the_keyboard_alone(page):
