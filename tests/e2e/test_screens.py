@@ -71,5 +71,13 @@ def test_every_screen_passes_axe_and_fits_a_phone(page, screens):
     screens.check("top-in-progress")
     open_usage_detail(page)
     screens.check("usage-detail-in-progress")
+    page.goto("/notification/flow/no-such-flow/confirm/")
+    expect(page.get_by_test_id("refused")).to_be_visible()
+    screens.check("refused")
+
+    page.get_by_role("button", name="ログアウト").click()
+    log_in(page, alice, "WRONG999")
+    expect(page.get_by_role("button", name="ログイン")).to_be_visible()
+    screens.check("login-error")
 
     screens.assert_clean()
