@@ -1,10 +1,13 @@
 import re
+import unicodedata
 
+from django import forms
 from django.contrib import admin, messages
 
 from wso_portal.admin import LineSearchMixin, normalise_search_term
 
 from .models import (
+    PROVIDER_CODE_PATTERN,
     Application,
     ApplicationEvent,
     ApplicationItem,
@@ -15,8 +18,33 @@ from .models import (
 from .work import MailNotRetryable, NotOpen, apply_now, cancel_application, retry_mail
 
 
+class ServiceProviderForm(forms.ModelForm):
+    class Meta:
+        model = ServiceProvider
+        fields = ["code", "name", "service_name", "active"]
+
+    def clean_code(self):
+        code = unicodedata.normalize("NFKC", self.cleaned_data["code"]).strip().upper()
+        if not re.fullmatch(PROVIDER_CODE_PATTERN, code):
+            raise forms.ValidationError("事業者コードは英大文字1字と数字4桁です (例: W0099)。")
+        return code
+
+
+class BlockedMailDomainForm(forms.ModelForm):
+    class Meta:
+        model = BlockedMailDomain
+        fields = ["domain", "note"]
+
+    def clean_domain(self):
+        domain = self.cleaned_data["domain"].strip().lower().lstrip("@")
+        if not re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", domain):
+            raise forms.ValidationError("ドメインは「docomo.ne.jp」のように入力してください。")
+        return domain
+
+
 @admin.register(ServiceProvider)
 class ServiceProviderAdmin(admin.ModelAdmin):
+    form = ServiceProviderForm
     list_display = ["code", "name", "service_name", "active"]
     list_filter = ["active"]
     search_fields = ["code", "name", "service_name"]
@@ -38,7 +66,7 @@ class NotificationSettingAdmin(LineSearchMixin, admin.ModelAdmin):
         "set_at",
         "set_via",
     ]
-    list_filter = ["notify", "set_via"]
+    list_filter = ["notify"]  # not set_via: listing its values reads every setting
     list_select_related = ["line", "provider"]
     search_fields = [
         "line__flets_number",
@@ -51,7 +79,22 @@ class NotificationSettingAdmin(LineSearchMixin, admin.ModelAdmin):
     )
     show_full_result_count = False
     autocomplete_fields = ["line", "provider"]
-    ordering = ["line__flets_number", "provider__code"]
+    # The unique (line, provider) index gives this order without sorting millions of rows.
+    ordering = ["line_id", "provider_id"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """A number finds the line's settings, a provider code the provider's, other words
+        the providers whose name contains them: each through an index, whatever the size."""
+        term = normalise_search_term(search_term)
+        if not term:
+            return queryset, False
+        if re.fullmatch(r"[A-Z][0-9]{4}", term):
+            return queryset.filter(provider__code=term), False
+        lookup = self.line_lookup(term)
+        if lookup is not None:
+            return queryset.filter(**lookup), False
+        providers = ServiceProvider.objects.filter(name__icontains=term).values("pk")
+        return queryset.filter(provider__in=providers), False
 
     @admin.display(description="フレッツナンバー", ordering="line__flets_number")
     def line_flets_number(self, obj):
@@ -72,6 +115,7 @@ class NotificationSettingAdmin(LineSearchMixin, admin.ModelAdmin):
 
 @admin.register(BlockedMailDomain)
 class BlockedMailDomainAdmin(admin.ModelAdmin):
+    form = BlockedMailDomainForm
     list_display = ["domain", "note"]
     search_fields = ["domain", "note"]
 
