@@ -28,7 +28,8 @@ def open_usage_detail(page) -> None:
 
 
 def provider_row(page, provider):
-    return page.get_by_role("row").filter(has_text=provider.name)
+    """A provider's table row; サービス提供者名 reads 「W0099 NTT西日本(試験用)」."""
+    return page.get_by_role("row").filter(has_text=f"{provider.code} {provider.name}")
 
 
 def tick(page, provider) -> None:

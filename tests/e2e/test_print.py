@@ -28,7 +28,7 @@ def poppler(tool: str) -> str:
 def test_the_printed_receipt_is_the_receipt_alone_on_one_a4_page(page):
     make_agreement()
     alice = make_line(access_key=KEY)
-    providers = [make_provider(name=f"サービス提供者株式会社{n}") for n in range(4)]
+    providers = [make_provider(name=f"サービス提供者株式会社{n}") for n in range(12)]
     for provider in providers:
         set_notify(alice, provider)
     log_in(page, alice, KEY)
