@@ -7,3 +7,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WSO_REQUIRE_OWN_LINE = False
+# Tests never run collectstatic: serve static files straight from the finders.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
