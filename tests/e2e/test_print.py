@@ -38,6 +38,10 @@ def test_the_printed_receipt_is_the_receipt_alone_on_one_a4_page(page):
 
     print_button = page.get_by_role("button", name="画面印刷（保存）")
     expect(print_button).to_be_visible()
+    # The button opens the browser's print dialog (recorded here instead of opened).
+    page.evaluate("() => { window.print = () => { window.printed = (window.printed || 0) + 1; }; }")
+    print_button.click()
+    assert page.evaluate("window.printed") == 1
     page.emulate_media(media="print")
     expect(print_button).to_be_hidden()
     expect(page.get_by_role("contentinfo")).to_be_hidden()
