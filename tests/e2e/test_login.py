@@ -56,7 +56,8 @@ def test_it_logs_out(page):
     expect(page.get_by_test_id("customer-id")).to_have_count(0)
 
 
-def test_it_locks_the_line_after_five_failures(page):
+def test_it_locks_the_line_after_five_failures(page, settings):
+    settings.WSO_LOCKOUT_FAILURES = 5
     line = make_line(access_key=KEY)
 
     for _ in range(4):
