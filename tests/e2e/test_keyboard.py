@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from notification.models import Application, Direction
 from tests.factories import make_agreement, make_line, make_provider, set_notify
 
-from .helpers import E2E, field
+from .helpers import E2E, field, log_in
 
 pytestmark = E2E
 
@@ -114,3 +114,17 @@ def test_flow_a_with_the_keyboard_alone(page):
     assert application.direction == Direction.STOP
     assert application.applicant_name == "山田太郎"
     assert application.wants_completion_mail
+
+
+def test_the_first_tab_offers_a_visible_skip_link_to_the_content(page):
+    alice = make_line(access_key=KEY)
+    log_in(page, alice, KEY)
+    expect(page.get_by_test_id("customer-id")).to_be_visible()
+
+    page.keyboard.press("Tab")
+
+    skip = page.get_by_role("link", name="本文へ移動")
+    assert skip.evaluate("el => el === document.activeElement")
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"#main$"))
