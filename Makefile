@@ -5,9 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export DJANGO_SETTINGS_MODULE ?= wso_portal.settings.dev
 
-.PHONY: install run demo test e2e lint format bench migrations-check clean
+.PHONY: install run demo test e2e lint format migrations-check clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) is required (Python 3.11)" >&2; exit 1; }
@@ -30,7 +29,7 @@ demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo --reset
 
-# The tests' own settings (pyproject's DJANGO_SETTINGS_MODULE), not the exported dev ones.
+# Always the tests' own settings, whatever DJANGO_SETTINGS_MODULE the shell has.
 test: install
 	DJANGO_SETTINGS_MODULE=wso_portal.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
