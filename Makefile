@@ -21,7 +21,8 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo
 	@echo "Serving on http://$(HOST):$(PORT)/ with a 工事 worker beside it (Ctrl+C stops both)."
-	@WSO_WORK_DELAY=$${WSO_WORK_DELAY:-10} WSO_WORKER_POLL_SECONDS=2 $(PY) manage.py worker & \
+	@export WSO_WORK_DELAY=$${WSO_WORK_DELAY:-10}; \
+	  WSO_WORKER_POLL_SECONDS=2 $(PY) manage.py worker & \
 	  worker=$$!; trap "kill $$worker 2>/dev/null; wait $$worker 2>/dev/null" EXIT INT TERM; \
 	  $(PY) manage.py runserver $(HOST):$(PORT)
 
