@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Max
 
-from wso_portal.admin import LineSearchMixin
+from wso_portal.admin import LineSearchMixin, ViewOnlyMixin
 
 from .models import Acceptance, AgreementVersion
 
@@ -26,7 +26,7 @@ class AgreementVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Acceptance)
-class AcceptanceAdmin(LineSearchMixin, admin.ModelAdmin):
+class AcceptanceAdmin(ViewOnlyMixin, LineSearchMixin, admin.ModelAdmin):
     """Who agreed to which version, and when: recorded by the flows, never written by hand."""
 
     line_path = "line__"
@@ -37,15 +37,6 @@ class AcceptanceAdmin(LineSearchMixin, admin.ModelAdmin):
     search_help_text = "フレッツナンバーまたはお客様IDで検索します。"
     show_full_result_count = False
     date_hierarchy = "accepted_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="フレッツナンバー", ordering="line__flets_number")
     def line_flets_number(self, obj):

@@ -4,7 +4,7 @@ import unicodedata
 from django import forms
 from django.contrib import admin, messages
 
-from wso_portal.admin import LineSearchMixin, normalise_search_term
+from wso_portal.admin import LineSearchMixin, ViewOnlyMixin, normalise_search_term
 
 from .models import (
     PROVIDER_CODE_PATTERN,
@@ -130,18 +130,9 @@ class BlockedMailDomainAdmin(admin.ModelAdmin):
 _RECEIPT_NUMBER = re.compile(r"[0-9]{8}-?[0-9]{6}")
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(ViewOnlyMixin, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ApplicationItemInline(_ReadOnlyInline):
@@ -176,7 +167,9 @@ class ApplicationEventInline(_ReadOnlyInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(LineSearchMixin, admin.ModelAdmin):
+class ApplicationAdmin(ViewOnlyMixin, LineSearchMixin, admin.ModelAdmin):
+    """View only: the pages show everything read-only; the actions below are the only writes."""
+
     line_path = "line__"
     list_display = [
         "receipt_number",
@@ -247,16 +240,6 @@ class ApplicationAdmin(LineSearchMixin, admin.ModelAdmin):
             },
         ),
     ]
-
-    # View only: the pages show everything read-only; the actions below are the only writes.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_operate_permission(self, request):
         return request.user.has_perm("notification.change_application")

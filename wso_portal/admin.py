@@ -234,10 +234,10 @@ class AnnouncementAdmin(admin.ModelAdmin):
         return obj.publish_from <= now and (obj.publish_until is None or obj.publish_until > now)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the login itself: operators look, they do not edit."""
+class ViewOnlyMixin:
+    """Operators may look, never add, change or delete through the admin's forms."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):  # obj: an inline's parent
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -245,6 +245,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """Records written by the login itself: operators look, they do not edit."""
 
 
 @admin.register(LoginAttempt)
