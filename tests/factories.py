@@ -53,15 +53,22 @@ def make_agreement(version: int = 1) -> AgreementVersion:
 
 def make_application(
     line,
-    providers,
+    providers=(),
     *,
     direction: str = "notify",
+    state: str = "received",
+    number: str | None = None,
+    received_at=None,
+    due_in: int = -1,
     email: str = "taro@example.jp",
     wants_mail: bool = True,
-    due_in: int = -1,
     agreement=None,
+    applicant_name: str = "山田太郎",
+    applicant_phone: str = "090-1234-5678",
 ):
-    """An application in 受付 as the change flows leave it; due `due_in` seconds from now."""
+    """An application as the change flows leave it, received at `received_at` (now by default)
+    and due `due_in` seconds after that. With another `state` its items are open or closed as
+    Application.OPEN_STATES says; its one event stays the 受付."""
     import uuid
     from datetime import timedelta
 
@@ -70,29 +77,35 @@ def make_application(
     from notification.models import Application, ApplicationEvent, ApplicationItem
 
     n = next(_serial)
-    now = timezone.now()
+    received_at = received_at or timezone.now()
     application = Application.objects.create(
-        receipt_number=f"{timezone.localtime(now):%Y%m%d}-{n % 10**6:06d}",
+        receipt_number=number or f"{timezone.localtime(received_at):%Y%m%d}-{n % 10**6:06d}",
         line=line,
         direction=direction,
-        applicant_name="山田太郎",
-        applicant_phone="090-1234-5678",
+        applicant_name=applicant_name,
+        applicant_phone=applicant_phone,
         applicant_email=email,
         wants_completion_mail=wants_mail,
         agreement_version=agreement or AgreementVersion.objects.first() or make_agreement(),
-        agreed_at=now,
+        agreed_at=received_at,
         submission_token=uuid.uuid4(),
-        received_at=now,
-        due_at=now + timedelta(seconds=due_in),
+        state=state,
+        received_at=received_at,
+        due_at=received_at + timedelta(seconds=due_in),
         mail_state=(
             Application.MailState.PENDING if wants_mail else Application.MailState.NOT_REQUESTED
         ),
     )
     ApplicationItem.objects.bulk_create(
-        ApplicationItem(application=application, line=line, provider=provider)
+        ApplicationItem(
+            application=application,
+            line=line,
+            provider=provider,
+            is_open=state in Application.OPEN_STATES,
+        )
         for provider in providers
     )
     ApplicationEvent.objects.create(
-        application=application, state=Application.State.RECEIVED, at=now
+        application=application, state=Application.State.RECEIVED, at=received_at
     )
     return application

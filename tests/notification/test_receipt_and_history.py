@@ -7,44 +7,23 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from notification.models import Application, ApplicationItem, BlockedMailDomain, Direction
-from tests.factories import make_provider, set_notify
+from notification.models import BlockedMailDomain
+from tests.factories import make_application, make_provider, set_notify
 
 pytestmark = pytest.mark.django_db
-
-
-def make_application(line, agreement, *, number, state="received", received_at=None, providers=()):
-    received_at = received_at or timezone.now()
-    application = Application.objects.create(
-        receipt_number=number,
-        line=line,
-        direction=Direction.NOTIFY,
-        applicant_name="西日本　太郎",
-        applicant_phone="06-1234-5678",
-        applicant_email="taro@example.jp",
-        wants_completion_mail=True,
-        agreement_version=agreement,
-        agreed_at=received_at,
-        submission_token=f"00000000-0000-0000-0000-{number[-6:]:0>12}",
-        state=state,
-        received_at=received_at,
-        due_at=received_at + timedelta(hours=1),
-    )
-    for provider in providers:
-        ApplicationItem.objects.create(
-            application=application,
-            line=line,
-            provider=provider,
-            is_open=state in Application.OPEN_STATES,
-        )
-    return application
 
 
 def test_the_receipt_shows_everything_in_jst(alice_client, alice, agreement):
     provider = make_provider(code="W0099", name="NTT西日本(試験用)", service_name="試験用")
     received = datetime(2026, 11, 26, 2, 5, 17, tzinfo=UTC)
     application = make_application(
-        alice, agreement, number="20261126-483920", received_at=received, providers=[provider]
+        alice,
+        [provider],
+        number="20261126-483920",
+        received_at=received,
+        agreement=agreement,
+        applicant_name="西日本　太郎",
+        applicant_phone="06-1234-5678",
     )
     response = alice_client.get(
         reverse("notification:receipt", kwargs={"receipt_number": application.receipt_number})
@@ -72,7 +51,7 @@ def test_the_receipt_shows_everything_in_jst(alice_client, alice, agreement):
 
 
 def test_alice_cannot_open_bobs_receipt(alice_client, bob, agreement):
-    bobs = make_application(bob, agreement, number="20261126-000001")
+    bobs = make_application(bob, agreement=agreement, number="20261126-000001")
     response = alice_client.get(
         reverse("notification:receipt", kwargs={"receipt_number": bobs.receipt_number})
     )
@@ -88,7 +67,7 @@ def test_an_unknown_receipt_is_not_found(alice_client):
 
 
 def test_the_screens_need_a_login(client, alice, agreement):
-    application = make_application(alice, agreement, number="20261126-000002")
+    application = make_application(alice, agreement=agreement, number="20261126-000002")
     for url in (
         reverse("notification:usage_detail"),
         reverse("notification:history"),
@@ -108,13 +87,13 @@ def test_history_lists_the_lines_applications_newest_first_with_their_state(
     for i, state in enumerate(states):
         make_application(
             alice,
-            agreement,
+            agreement=agreement,
             number=f"20261126-10000{i}",
             state=state,
             received_at=now - timedelta(minutes=10 - i),
             providers=[make_provider()],
         )
-    make_application(bob, agreement, number="20261126-999999")
+    make_application(bob, agreement=agreement, number="20261126-999999")
     html = alice_client.get(reverse("notification:history")).content.decode()
     numbers = [f"20261126-10000{i}" for i in range(5)]
     positions = [html.index(f'data-receipt="{n}"') for n in numbers]
@@ -133,7 +112,10 @@ def test_history_is_paged(alice_client, alice, agreement):
     now = timezone.now()
     for i in range(25):
         make_application(
-            alice, agreement, number=f"20261126-2{i:05d}", received_at=now - timedelta(minutes=i)
+            alice,
+            agreement=agreement,
+            number=f"20261126-2{i:05d}",
+            received_at=now - timedelta(minutes=i),
         )
     first = alice_client.get(reverse("notification:history")).content.decode()
     assert "(ページ: 1/2ページ)" in first

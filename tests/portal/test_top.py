@@ -1,6 +1,4 @@
-import itertools
 import re
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -9,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from notification.models import Application, ApplicationItem, Direction
-from tests.factories import make_provider, set_notify
+from notification.models import Application, Direction
+from tests.factories import make_application, make_provider, set_notify
 from wso_portal.models import Announcement, Service, ServiceContract
 
 TOP = reverse("portal:top")
@@ -22,32 +20,6 @@ SERVICE_CODES = [
     "session-plus",
     "vpn-wide",
 ]
-_receipts = itertools.count(483920)
-
-
-def open_application(line, agreement, direction, providers, state=Application.State.RECEIVED):
-    now = timezone.now()
-    application = Application.objects.create(
-        receipt_number=f"20261126-{next(_receipts)}",
-        line=line,
-        direction=direction,
-        applicant_name="山田太郎",
-        applicant_phone="090-1234-5678",
-        wants_completion_mail=False,
-        agreement_version=agreement,
-        agreed_at=now,
-        submission_token=uuid.uuid4(),
-        state=state,
-        due_at=now + timedelta(hours=1),
-    )
-    for provider in providers:
-        ApplicationItem.objects.create(
-            application=application,
-            line=line,
-            provider=provider,
-            is_open=state in Application.OPEN_STATES,
-        )
-    return application
 
 
 def contract(line, code, status="利用中", plan=""):
@@ -134,14 +106,20 @@ def test_notification_shows_通知_when_one_provider_is_notified(alice_client, a
 
 def test_notification_shows_登録中_while_switching_on(alice_client, alice, agreement):
     set_notify(alice, make_provider())
-    open_application(alice, agreement, Direction.NOTIFY, [make_provider()])
+    make_application(alice, [make_provider()], direction=Direction.NOTIFY, agreement=agreement)
     assert statuses(alice_client.get(TOP))["line-notification"] == "登録中"
 
 
 def test_notification_shows_変更中_while_switching_off(alice_client, alice, agreement):
     provider = make_provider()
     set_notify(alice, provider)
-    open_application(alice, agreement, Direction.STOP, [provider], Application.State.IN_PROGRESS)
+    make_application(
+        alice,
+        [provider],
+        direction=Direction.STOP,
+        state=Application.State.IN_PROGRESS,
+        agreement=agreement,
+    )
     assert statuses(alice_client.get(TOP))["line-notification"] == "変更中"
 
 
@@ -150,8 +128,8 @@ def test_notification_applies_the_precedence_rule_to_open_applications_both_ways
 ):
     provider = make_provider()
     set_notify(alice, provider)
-    open_application(alice, agreement, Direction.STOP, [provider])
-    open_application(alice, agreement, Direction.NOTIFY, [make_provider()])
+    make_application(alice, [provider], direction=Direction.STOP, agreement=agreement)
+    make_application(alice, [make_provider()], direction=Direction.NOTIFY, agreement=agreement)
     assert statuses(alice_client.get(TOP))["line-notification"] == "利用中"
 
 
@@ -160,7 +138,9 @@ def test_notification_applies_the_precedence_rule_to_open_applications_both_ways
     [Application.State.COMPLETED, Application.State.FAILED, Application.State.CANCELLED],
 )
 def test_notification_ignores_closed_applications(alice_client, alice, agreement, state):
-    open_application(alice, agreement, Direction.NOTIFY, [make_provider()], state)
+    make_application(
+        alice, [make_provider()], direction=Direction.NOTIFY, state=state, agreement=agreement
+    )
     assert statuses(alice_client.get(TOP))["line-notification"] == "---"
 
 
@@ -203,7 +183,7 @@ def test_it_shows_only_announcements_in_their_window(alice_client):
 
 def test_alice_never_sees_bobs_data(alice_client, alice, bob, agreement):
     set_notify(bob, make_provider())
-    open_application(bob, agreement, Direction.NOTIFY, [make_provider()])
+    make_application(bob, [make_provider()], direction=Direction.NOTIFY, agreement=agreement)
     contract(bob, "vpn-wide", "利用中", plan="ボブの拠点間VPN")
     contract(bob, "remote-support", "変更中")
     response = alice_client.get(TOP)
@@ -230,7 +210,7 @@ def test_the_query_count_does_not_grow_with_the_data(
 ):
     set_notify(alice, make_provider())
     contract(alice, "session-plus")
-    open_application(alice, agreement, Direction.NOTIFY, [make_provider()])
+    make_application(alice, [make_provider()], direction=Direction.NOTIFY, agreement=agreement)
     Announcement.objects.create(text="お知らせ", publish_from=timezone.now() - timedelta(hours=1))
     few = _top_queries(alice_client)
 
@@ -240,7 +220,7 @@ def test_the_query_count_does_not_grow_with_the_data(
         contract(alice, SERVICE_CODES[2 + n % 4], ["利用中", "登録中", "変更中", "廃止中"][n % 4])
         Announcement.objects.create(text=f"お知らせ{n}", publish_from=timezone.now())
     for _ in range(20):
-        open_application(alice, agreement, Direction.STOP, [make_provider()])
+        make_application(alice, [make_provider()], direction=Direction.STOP, agreement=agreement)
     many = _top_queries(alice_client)
 
     assert many == few
