@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from agreements.models import AgreementVersion
 from notification import flow as flows
-from notification.models import Application, ApplicationItem, NotificationSetting
+from notification.models import Application, Direction, NotificationSetting
 from notification.views import (
     MSG_AGREEMENT_REVISED,
     MSG_BAD_PICK,
@@ -18,7 +18,7 @@ from notification.views import (
     MSG_PICK_NOTIFY,
     MSG_PICK_STOP,
 )
-from tests.factories import make_agreement, make_provider, set_notify
+from tests.factories import make_agreement, make_application, make_provider, set_notify
 
 from .flow_helpers import (
     agree,
@@ -40,23 +40,6 @@ def refused(response, message, status=400):
     assert message in html
     assert reverse("notification:usage_detail") in html  # a way back
     return html
-
-
-def open_application_for(line, provider, agreement):
-    application = Application.objects.create(
-        receipt_number=f"20261126-{provider.pk:06d}",
-        line=line,
-        direction="stop",
-        applicant_name="他",
-        applicant_phone="0612345678",
-        wants_completion_mail=False,
-        agreement_version=agreement,
-        agreed_at="2026-11-26T00:00:00Z",
-        submission_token=f"00000000-0000-0000-0000-{provider.pk:012d}",
-        due_at="2026-11-26T01:00:00Z",
-    )
-    ApplicationItem.objects.create(application=application, line=line, provider=provider)
-    return application
 
 
 @pytest.fixture
@@ -118,7 +101,7 @@ def test_it_refuses_an_inactive_provider_for_flow_a(alice_client, alice):
 
 
 def test_it_refuses_a_provider_in_an_open_application(alice_client, alice, notifying, agreement):
-    open_application_for(alice, notifying, agreement)
+    make_application(alice, [notifying], direction=Direction.STOP, agreement=agreement)
     page = alice_client.get(reverse("notification:usage_detail")).content.decode()
     assert "工事中" in page
     assert f'name="provider" value="{notifying.pk}"' not in page
@@ -136,7 +119,7 @@ def test_register_lists_only_the_lines_choice_and_marks_work_in_progress(
 ):
     free = make_provider(code="W0001")
     busy = make_provider(code="W0002")
-    open_application_for(alice, busy, agreement)
+    make_application(alice, [busy], direction=Direction.STOP, agreement=agreement)
     on = make_provider(code="W0003")
     set_notify(alice, on)
     make_provider(code="W0004", active=False)
@@ -158,7 +141,7 @@ def test_register_refuses_a_provider_outside_the_choice(alice_client, alice, agr
     if case == "notifying":
         set_notify(alice, provider)
     if case == "open":
-        open_application_for(alice, provider, agreement)
+        make_application(alice, [provider], direction=Direction.STOP, agreement=agreement)
     pk = provider.pk + 1000 if case == "unknown" else provider.pk
     flow_id = start_notify(alice_client)
     response = alice_client.post(
