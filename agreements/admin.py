@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Max
 
-from wso_portal.admin import LineSearchMixin, ViewOnlyMixin
+from wso_portal.admin import LineColumnsMixin, LineSearchMixin, ViewOnlyMixin
 
 from .models import Acceptance, AgreementVersion
 
@@ -26,7 +26,7 @@ class AgreementVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Acceptance)
-class AcceptanceAdmin(ViewOnlyMixin, LineSearchMixin, admin.ModelAdmin):
+class AcceptanceAdmin(ViewOnlyMixin, LineColumnsMixin, LineSearchMixin, admin.ModelAdmin):
     """Who agreed to which version, and when: recorded by the flows, never written by hand."""
 
     line_path = "line__"
@@ -37,11 +37,3 @@ class AcceptanceAdmin(ViewOnlyMixin, LineSearchMixin, admin.ModelAdmin):
     search_help_text = "フレッツナンバーまたはお客様IDで検索します。"
     show_full_result_count = False
     date_hierarchy = "accepted_at"
-
-    @admin.display(description="フレッツナンバー", ordering="line__flets_number")
-    def line_flets_number(self, obj):
-        return obj.line.flets_number
-
-    @admin.display(description="お客様ID", ordering="line__customer_id")
-    def line_customer_id(self, obj):
-        return obj.line.customer_id

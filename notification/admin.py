@@ -4,7 +4,12 @@ import unicodedata
 from django import forms
 from django.contrib import admin, messages
 
-from wso_portal.admin import LineSearchMixin, ViewOnlyMixin, normalise_search_term
+from wso_portal.admin import (
+    LineColumnsMixin,
+    LineSearchMixin,
+    ViewOnlyMixin,
+    normalise_search_term,
+)
 
 from .models import (
     PROVIDER_CODE_PATTERN,
@@ -55,7 +60,7 @@ class ServiceProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationSetting)
-class NotificationSettingAdmin(LineSearchMixin, admin.ModelAdmin):
+class NotificationSettingAdmin(LineColumnsMixin, LineSearchMixin, admin.ModelAdmin):
     line_path = "line__"
     list_display = [
         "line_flets_number",
@@ -95,14 +100,6 @@ class NotificationSettingAdmin(LineSearchMixin, admin.ModelAdmin):
             return queryset.filter(**lookup), False
         providers = ServiceProvider.objects.filter(name__icontains=term).values("pk")
         return queryset.filter(provider__in=providers), False
-
-    @admin.display(description="フレッツナンバー", ordering="line__flets_number")
-    def line_flets_number(self, obj):
-        return obj.line.flets_number
-
-    @admin.display(description="お客様ID", ordering="line__customer_id")
-    def line_customer_id(self, obj):
-        return obj.line.customer_id
 
     @admin.display(description="事業者コード", ordering="provider__code")
     def provider_code(self, obj):
@@ -167,7 +164,7 @@ class ApplicationEventInline(_ReadOnlyInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(ViewOnlyMixin, LineSearchMixin, admin.ModelAdmin):
+class ApplicationAdmin(ViewOnlyMixin, LineColumnsMixin, LineSearchMixin, admin.ModelAdmin):
     """View only: the pages show everything read-only; the actions below are the only writes."""
 
     line_path = "line__"
@@ -252,14 +249,6 @@ class ApplicationAdmin(ViewOnlyMixin, LineSearchMixin, admin.ModelAdmin):
         if _RECEIPT_NUMBER.fullmatch(term):
             return queryset.filter(receipt_number=f"{term[:8]}-{term[-6:]}"), False
         return super().get_search_results(request, queryset, search_term)
-
-    @admin.display(description="お客様ID", ordering="line__customer_id")
-    def line_customer_id(self, obj):
-        return obj.line.customer_id
-
-    @admin.display(description="フレッツナンバー", ordering="line__flets_number")
-    def line_flets_number(self, obj):
-        return obj.line.flets_number
 
     @admin.action(description="選択された申込を取消", permissions=["operate"])
     def cancel(self, request, queryset):

@@ -62,6 +62,18 @@ class LineSearchMixin:
         return super().get_search_results(request, queryset, search_term)
 
 
+class LineColumnsMixin:
+    """The line's フレッツナンバー and お客様ID as list columns of a model pointing at a line."""
+
+    @admin.display(description="フレッツナンバー", ordering="line__flets_number")
+    def line_flets_number(self, obj):
+        return obj.line.flets_number
+
+    @admin.display(description="お客様ID", ordering="line__customer_id")
+    def line_customer_id(self, obj):
+        return obj.line.customer_id
+
+
 def _no_store(response):
     add_never_cache_headers(response)
     return response
@@ -160,7 +172,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceContract)
-class ServiceContractAdmin(LineSearchMixin, admin.ModelAdmin):
+class ServiceContractAdmin(LineColumnsMixin, LineSearchMixin, admin.ModelAdmin):
     line_path = "line__"
     list_display = [
         "line_flets_number",
@@ -175,14 +187,6 @@ class ServiceContractAdmin(LineSearchMixin, admin.ModelAdmin):
     search_fields = ["line__flets_number", "line__customer_id", "plan"]
     show_full_result_count = False
     autocomplete_fields = ["line"]
-
-    @admin.display(description="フレッツナンバー", ordering="line__flets_number")
-    def line_flets_number(self, obj):
-        return obj.line.flets_number
-
-    @admin.display(description="お客様ID", ordering="line__customer_id")
-    def line_customer_id(self, obj):
-        return obj.line.customer_id
 
 
 class PublishedFilter(admin.SimpleListFilter):
