@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 from .access_keys import create_line_user, reset_access_key
+from .login import normalise
 from .models import (
     Announcement,
     Lockout,
@@ -30,14 +31,12 @@ from .models import (
 
 User = get_user_model()
 
-_SEPARATORS = re.compile(r"[\s\-‐－ー−]")
-
 
 def normalise_search_term(term: str) -> str:
     """What an operator pastes: full-width characters tidied; a number loses its hyphens and
     spaces (「060-1234-5678」, 「caf 0123456789」)."""
     term = unicodedata.normalize("NFKC", term).strip()
-    compact = _SEPARATORS.sub("", term).upper()
+    compact = normalise(term)
     if re.fullmatch(r"(CAF)?[0-9]+", compact) or re.fullmatch(r"[A-Z][0-9]{4}", compact):
         return compact
     return term
