@@ -24,7 +24,8 @@ def make_line(
         user=user,
         flets_number=flets_number,
         customer_id=f"CAF{n:010d}",
-        ipv6_prefix=ipv6_prefix or f"2001:db8:{n:x}::/56",
+        # Clear of the demo's 2001:db8:100::/56… and generate_data's 2001:db8:8000::/33.
+        ipv6_prefix=ipv6_prefix or f"2001:db8:{0x4000 + n:x}::/56",
         status=status,
     )
 

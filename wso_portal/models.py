@@ -9,7 +9,9 @@ from django.utils import timezone
 
 FLETS_NUMBER_PATTERN = r"^[0-9]{11}$"
 CUSTOMER_ID_PATTERN = r"^CAF[0-9]{10}$"
-IPV6_PREFIX_PATTERN = r"^[0-9a-f:]+/[0-9]{1,3}$"
+IPV6_PREFIX_PATTERN = r"^[0-9a-f:]+/(48|56|64)$"
+# What the NGN delegates to a line.
+PREFIX_LENGTHS = (48, 56, 64)
 
 
 def validate_ipv6_prefix(value: str) -> None:
@@ -17,8 +19,28 @@ def validate_ipv6_prefix(value: str) -> None:
         network = ipaddress.IPv6Network(value, strict=True)
     except ValueError as exc:
         raise ValidationError("IPv6プレフィックスの形式が正しくありません。") from exc
+    if network.prefixlen not in PREFIX_LENGTHS:
+        raise ValidationError("IPv6プレフィックス長は /48、/56 または /64 です。")
     if str(network) != value:
         raise ValidationError(f"IPv6プレフィックスは正規形 {network} で入力してください。")
+
+
+def address_key(address: ipaddress.IPv6Address) -> str:
+    """An address as 32 hex digits: compared as text, these sort as the addresses do."""
+    return f"{int(address):032x}"
+
+
+def candidate_keys(address: ipaddress.IPv6Address) -> list[str]:
+    """The first address of each prefix a line holding `address` could have."""
+    return [
+        address_key(ipaddress.IPv6Network((address, length), strict=False).network_address)
+        for length in PREFIX_LENGTHS
+    ]
+
+
+def prefix_range(prefix: str) -> tuple[str, str]:
+    network = ipaddress.IPv6Network(prefix)
+    return address_key(network.network_address), address_key(network.broadcast_address)
 
 
 class SubscriberLine(models.Model):
@@ -50,6 +72,10 @@ class SubscriberLine(models.Model):
     ipv6_prefix = models.CharField(
         "IPv6プレフィックス", max_length=43, validators=[validate_ipv6_prefix]
     )
+    # The prefix's first and last address (address_key), kept by save(): look-ups find a line
+    # by equality on prefix_start, overlap checks compare ranges.
+    prefix_start = models.CharField("先頭アドレス", max_length=32, unique=True, editable=False)
+    prefix_end = models.CharField("末尾アドレス", max_length=32, editable=False)
     status = models.CharField("状態", max_length=10, choices=Status, default=Status.ACTIVE)
     created_at = models.DateTimeField("登録日時", default=timezone.now)
 
@@ -71,6 +97,12 @@ class SubscriberLine(models.Model):
                 name="line_ipv6_prefix_format",
             ),
             models.CheckConstraint(
+                condition=Q(prefix_start__regex=r"^[0-9a-f]{32}$")
+                & Q(prefix_end__regex=r"^[0-9a-f]{32}$")
+                & Q(prefix_start__lt=models.F("prefix_end")),
+                name="line_prefix_range_valid",
+            ),
+            models.CheckConstraint(
                 condition=Q(status__in=["active", "suspended", "cancelled"]),
                 name="line_status_valid",
             ),
@@ -79,9 +111,42 @@ class SubscriberLine(models.Model):
     def __str__(self) -> str:
         return f"{self.flets_number} ({self.customer_id})"
 
+    def save(self, *args, **kwargs):
+        self.prefix_start, self.prefix_end = prefix_range(self.ipv6_prefix)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "ipv6_prefix" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "prefix_start", "prefix_end"}
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        try:
+            self.prefix_start, self.prefix_end = prefix_range(self.ipv6_prefix)
+        except ValueError:
+            return  # the field's own validator reports it
+        other = self.overlapping_line()
+        if other is not None:
+            raise ValidationError(
+                {
+                    "ipv6_prefix": f"IPv6プレフィックスが回線 {other.flets_number} の "
+                    f"{other.ipv6_prefix} と重なっています。"
+                }
+            )
+
     @property
     def network(self) -> ipaddress.IPv6Network:
         return ipaddress.IPv6Network(self.ipv6_prefix)
+
+    def overlapping_line(self) -> "SubscriberLine | None":
+        """Another line whose prefix overlaps this one's. Lines never overlap each other, so
+        the one starting last before this prefix ends is the only one that can."""
+        others = SubscriberLine.objects.filter(prefix_start__lte=self.prefix_end)
+        if self.pk is not None:
+            others = others.exclude(pk=self.pk)
+        other = others.order_by("-prefix_start").first()
+        if other is not None and other.prefix_end >= self.prefix_start:
+            return other
+        return None
 
     def owns_address(self, address: str) -> bool:
         try:

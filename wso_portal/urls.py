@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from providers.api import api
+
 admin.site.site_header = "サービス申込受付ページ 運用管理"
 admin.site.site_title = "WSO 運用管理"
 admin.site.index_title = "運用管理"
@@ -8,5 +10,6 @@ admin.site.index_title = "運用管理"
 urlpatterns = [
     path("", include("wso_portal.portal_urls")),
     path("notification/", include("notification.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

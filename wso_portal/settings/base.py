@@ -23,6 +23,9 @@ INSTALLED_APPS = [
     "wso_portal",
     "agreements",
     "notification",
+    "providers",
+    "ninja",
+    "django_ratelimit",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +131,25 @@ WSO_WORKER_POLL_SECONDS = env_int("WSO_WORKER_POLL_SECONDS", 5)
 WSO_MAIL_MAX_ATTEMPTS = env_int("WSO_MAIL_MAX_ATTEMPTS", 5)
 WSO_MAIL_RETRY_BASE_SECONDS = env_int("WSO_MAIL_RETRY_BASE_SECONDS", 60)
 WSO_PROVIDERS_PER_PAGE = env_int("WSO_PROVIDERS_PER_PAGE", 20)
+# Providers' API: look-ups per second per key, and how long disclosures are kept.
+WSO_API_RATE_LIMIT = env_int("WSO_API_RATE_LIMIT", 100)
+WSO_DISCLOSURE_RETENTION_DAYS = env_int("WSO_DISCLOSURE_RETENTION_DAYS", 400)
+
+# The API's rate counts. In-process unless REDIS_URL is set; production requires Redis so that
+# the limit holds across workers and hosts.
+REDIS_URL = env_str("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# Django's own Redis backend increments atomically; django-ratelimit's list predates it.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if not REDIS_URL:
+    # In-process counts: right for one process (make run, tests), refused in production.
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 LOGGING = {
     "version": 1,

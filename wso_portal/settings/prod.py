@@ -2,6 +2,12 @@ from .base import *  # noqa: F403
 from .env import env_bool, env_int, env_str
 
 SECRET_KEY = env_str("SECRET_KEY")
+# The API's rate limit must hold across workers and hosts: a shared Redis.
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+}
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 DEBUG = False
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from notification.models import NotificationSetting, ServiceProvider
 from wso_portal.access_keys import generate_access_key
-from wso_portal.models import SubscriberLine
+from wso_portal.models import SubscriberLine, prefix_range
 
 from .demo import DEMO_PK_END
 
@@ -232,7 +232,7 @@ class Command(BaseCommand):
             "date_joined",
         ]
         line_fields = ["id", "user_id", "flets_number", "customer_id", "ipv6_prefix"]
-        line_fields += ["status", "created_at"]
+        line_fields += ["prefix_start", "prefix_end", "status", "created_at"]
         setting_fields = ["id", "line_id", "provider_id", "notify", "set_at", "set_via"]
         batch = writer.batch_size
         for offset in range(0, count, batch):
@@ -240,6 +240,7 @@ class Command(BaseCommand):
             for i in range(offset, min(offset + batch, count)):
                 serial = first + i
                 number = flets_number(serial)
+                prefix = ipv6_prefix(serial)
                 users.append((user_id + i, password, False, number, "", "", "", False, True, now))
                 lines.append(
                     (
@@ -247,7 +248,8 @@ class Command(BaseCommand):
                         user_id + i,
                         number,
                         customer_id(serial),
-                        ipv6_prefix(serial),
+                        prefix,
+                        *prefix_range(prefix),
                         SubscriberLine.Status.ACTIVE,
                         now,
                     )

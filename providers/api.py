@@ -1,0 +1,305 @@
+"""The providers' API (/api/v1/): who is at an IPv6 address, for a provider the line allows.
+
+django-ninja validates the body with pydantic and writes the OpenAPI 3.1 document from the same
+types. Every error is application/problem+json (RFC 9457) with a Japanese `detail`.
+"""
+
+import ipaddress
+import logging
+from functools import wraps
+from http import HTTPStatus
+from typing import Annotated
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django_ratelimit.core import get_usage
+from ninja import Field, NinjaAPI, Redoc, Router, Schema
+from ninja.decorators import decorate_view
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+from ninja.throttling import BaseThrottle
+from pydantic import AfterValidator, ConfigDict, WithJsonSchema
+
+from .models import ProviderKey
+from .services import authenticate, look_up
+
+logger = logging.getLogger("providers.api")
+
+MAX_ADDRESSES = 100
+MAX_BODY_BYTES = 64 * 1024
+PROBLEM = "application/problem+json"
+
+MESSAGES = {
+    "unauthorized": "APIキーが正しくないか、失効しています。",
+    "inactive": "このサービス提供者は現在、回線情報通知を利用できません。",
+    "too_large": "リクエストの本文が64KiBを超えています。",
+    "throttled": "リクエストが多すぎます。Retry-After の秒数だけ待ってから送り直してください。",
+    "not_allowed": "このURLで使えるメソッドは POST だけです。",
+    "not_json": "リクエストの本文をJSONとして読み取れません。",
+    "not_object": 'リクエストの本文は {"addresses": [...]} の形のJSONオブジェクトにしてください。',
+    "missing": "addresses を指定してください。",
+    "unknown_field": "「{field}」は使えない項目です。指定できるのは addresses だけです。",
+    "empty": "addresses には1件以上のアドレスを指定してください。",
+    "too_many": f"addresses に指定できるアドレスは{MAX_ADDRESSES}件までです。",
+    "not_list": "addresses はIPv6アドレス (文字列) の配列にしてください。",
+    "not_ipv6": "addresses[{index}] はIPv6アドレスではありません。",
+}
+
+
+def problem(status: int, detail: str, *, errors: list | None = None, **headers) -> HttpResponse:
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    response = JsonResponse(
+        body, status=status, content_type=PROBLEM, json_dumps_params={"ensure_ascii": False}
+    )
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+# Schemas ---------------------------------------------------------------------------------------
+
+
+def _ipv6(text: str) -> str:
+    if "%" in text:  # a zone index names an interface of the sender, not an NGN address
+        raise ValueError("not_ipv6")
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        raise ValueError("not_ipv6") from None
+    return text
+
+
+IPv6Text = Annotated[
+    str, AfterValidator(_ipv6), WithJsonSchema({"type": "string", "format": "ipv6"})
+]
+
+
+class LookupRequest(Schema):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    addresses: list[IPv6Text] = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_ADDRESSES,
+        description="照会するIPv6アドレス (1件から100件)。",
+        examples=[["2001:db8:100::1"]],
+    )
+
+
+class LookupResult(Schema):
+    address: str = Field(..., description="照会されたアドレス (送られたとおり)。")
+    notified: bool = Field(
+        ...,
+        description="true: 回線がこのサービス提供者に「通知する」と設定している。"
+        "false: それ以外のすべての場合 (回線がない場合を含め、理由は区別しません)。",
+    )
+    customer_id: str | None = Field(
+        ..., description="お客様ID (notified が true のときだけ。それ以外は null)。"
+    )
+
+
+class LookupResponse(Schema):
+    results: list[LookupResult] = Field(..., description="addresses と同じ順の照会結果。")
+
+
+class Problem(Schema):
+    type: str = Field(..., description="常に about:blank。")
+    title: str = Field(..., description="HTTPステータスの名前。")
+    status: int
+    detail: str = Field(..., description="日本語の説明。")
+    errors: list[dict] | None = Field(None, description="入力の誤り (400 のとき)。")
+
+
+def _problem_response(description: str, *, headers: dict | None = None) -> dict:
+    response = {
+        "description": description,
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+PROBLEM_RESPONSES = {
+    "400": _problem_response("本文の誤り (JSONでない、未知の項目、0件または101件以上、IPv6でない)"),
+    "401": _problem_response(
+        "APIキーがない、正しくない、または失効している",
+        headers={"WWW-Authenticate": {"schema": {"type": "string"}}},
+    ),
+    "403": _problem_response("サービス提供者が無効"),
+    "405": _problem_response(
+        "POST 以外のメソッド", headers={"Allow": {"schema": {"type": "string"}}}
+    ),
+    "413": _problem_response("本文が64KiBを超えている"),
+    "429": _problem_response(
+        "APIキーごとの毎秒のリクエスト数を超えた",
+        headers={"Retry-After": {"schema": {"type": "integer"}, "description": "待つ秒数"}},
+    ),
+}
+
+
+# Authentication, rate, size --------------------------------------------------------------------
+
+
+class ProviderKeyAuth(HttpBearer):
+    openapi_description = "サービス提供者のAPIキー (wso_ で始まる)。"
+
+    def authenticate(self, request: HttpRequest, token: str) -> ProviderKey | None:
+        key = authenticate(token)
+        if key is not None and not key.provider.active:
+            raise AuthorizationError()
+        return key
+
+
+class PerKeyRate(BaseThrottle):
+    """WSO_API_RATE_LIMIT requests per second per key, counted in the shared cache."""
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        try:
+            usage = get_usage(
+                request,
+                group="providers.lookups",
+                key=lambda group, request: str(request.auth.pk),
+                rate=f"{settings.WSO_API_RATE_LIMIT}/s",
+                increment=True,
+            )
+        except Exception:
+            # The limit guards capacity; an unreachable cache must not stop every provider.
+            logger.exception("APIのリクエスト数を数えられません (キャッシュ)")
+            return True
+        self.time_left = max(1, usage["time_left"]) if usage else 1
+        return usage is None or not usage["should_limit"]
+
+    def wait(self) -> float:
+        return self.time_left
+
+
+def limit_body(view):
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_BODY_BYTES:
+            return problem(413, MESSAGES["too_large"])
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+# The API ---------------------------------------------------------------------------------------
+
+
+class ProviderAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        """The error responses are problem+json, which ninja's response types cannot say; their
+        schema is added here, generated from the same Problem type."""
+        schema = super().get_openapi_schema(**kwargs)
+        schema["components"]["schemas"]["Problem"] = Problem.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        return schema
+
+
+api = ProviderAPI(
+    title="回線情報通知 API",
+    version="1",
+    description=(
+        "NGN上のサービス提供者が、IPv6アドレスから回線のお客様IDを照会するAPIです。"
+        "お客様IDが返るのは、そのアドレスを持つ利用中の回線が、照会したサービス提供者に"
+        "「通知する」と設定している場合だけです。照会のたびに回線の提供履歴に記録されます。"
+    ),
+    urls_namespace="provider_api",
+    docs=Redoc(settings={"hideDownloadButton": False}),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+lookups = Router()
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc: ValidationError):
+    errors = [_describe(error) for error in exc.errors]
+    return problem(400, errors[0]["detail"], errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request, exc):
+    return problem(401, MESSAGES["unauthorized"], WWW_Authenticate='Bearer realm="wso"')
+
+
+@api.exception_handler(AuthorizationError)
+def _forbidden(request, exc):
+    return problem(403, MESSAGES["inactive"])
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    if exc.status_code == 429:
+        return problem(429, MESSAGES["throttled"])
+    if exc.status_code == 400:  # ninja's "Cannot parse request body"
+        return problem(400, MESSAGES["not_json"])
+    return problem(exc.status_code, HTTPStatus(exc.status_code).phrase)
+
+
+def _describe(error: dict) -> dict:
+    """A pydantic error as {pointer, detail}, the pointer into the request body (RFC 6901)."""
+    location = [str(part) for part in error.get("loc", ())[2:]]  # past ("body", "payload")
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        detail = MESSAGES["unknown_field"].format(field=location[-1][:40])
+    elif kind == "missing":
+        detail = MESSAGES["missing"]
+    elif kind == "too_short":
+        detail = MESSAGES["empty"]
+    elif kind == "too_long":
+        detail = MESSAGES["too_many"]
+    elif kind == "value_error":
+        detail = MESSAGES["not_ipv6"].format(index=location[-1])
+    elif kind in {"model_type", "model_attributes_type", "dict_type"} or not location:
+        detail = MESSAGES["not_object"]
+    else:
+        detail = MESSAGES["not_list"]
+    return {"pointer": "#/" + "/".join(location), "detail": detail}
+
+
+@lookups.post(
+    "/lookups",
+    response={200: LookupResponse},
+    auth=ProviderKeyAuth(),
+    throttle=[PerKeyRate()],
+    summary="IPv6アドレスからお客様IDを照会する",
+    description=(
+        "1件から100件のIPv6アドレスを照会します。回線がない、他のサービス提供者にだけ通知する、"
+        "通知しない、利用停止中・解約済みの回線、のいずれの場合も同じ "
+        '`{"notified": false, "customer_id": null}` が返ります。工事中の申込はまだ反映されません。'
+    ),
+    openapi_extra={"responses": PROBLEM_RESPONSES},
+)
+@decorate_view(limit_body)
+def lookup(request: HttpRequest, payload: LookupRequest):
+    answers = look_up(request.auth, payload.addresses)
+    return {
+        "results": [
+            {"address": a.address, "notified": a.notified, "customer_id": a.customer_id}
+            for a in answers
+        ]
+    }
+
+
+@lookups.api_operation(
+    ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"], "/lookups", include_in_schema=False
+)
+def lookup_other_methods(request: HttpRequest):
+    return problem(405, MESSAGES["not_allowed"], Allow="POST")
+
+
+api.add_router("", lookups)

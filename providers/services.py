@@ -1,0 +1,168 @@
+"""Providers' keys, the look-up of お客様ID by address, and the disclosure log's retention."""
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from notification.models import NotificationSetting, ServiceProvider
+from wso_portal.models import SubscriberLine, address_key, candidate_keys
+
+from .models import (
+    KEY_DISPLAY_LENGTH,
+    KEY_PREFIX,
+    LIVE_KEYS_PER_PROVIDER,
+    Disclosure,
+    ProviderKey,
+    hash_key,
+    new_key,
+)
+
+# last_used_at is a hint for operators, not an audit: written at most once a minute per key.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+MAX_KEY_LENGTH = 100
+
+
+class TooManyKeys(Exception):
+    def __init__(self, provider: ServiceProvider):
+        super().__init__(
+            f"{provider.code} には有効なAPIキーが既に{LIVE_KEYS_PER_PROVIDER}つあります。"
+            "新しいキーを発行する前に、古いキーを失効させてください。"
+        )
+
+
+# Keys ------------------------------------------------------------------------------------------
+
+
+def create_key(provider: ServiceProvider) -> tuple[ProviderKey, str]:
+    """A new key for the provider; the plain key is returned once and never stored."""
+    with transaction.atomic():
+        # The provider's row lock keeps two concurrent creations from passing the count together.
+        ServiceProvider.objects.select_for_update().filter(pk=provider.pk).first()
+        if ProviderKey.objects.live().filter(provider=provider).count() >= LIVE_KEYS_PER_PROVIDER:
+            raise TooManyKeys(provider)
+        plain = new_key()
+        key = ProviderKey.objects.create(
+            provider=provider,
+            display_prefix=plain[:KEY_DISPLAY_LENGTH],
+            hashed_key=hash_key(plain),
+        )
+    return key, plain
+
+
+def revoke_key(key: ProviderKey, *, now: datetime | None = None) -> bool:
+    """Revoke a key at once. False when it was already revoked."""
+    now = now or timezone.now()
+    revoked = ProviderKey.objects.live().filter(pk=key.pk).update(revoked_at=now)
+    key.refresh_from_db(fields=["revoked_at"])
+    return bool(revoked)
+
+
+def authenticate(plain: str, *, now: datetime | None = None) -> ProviderKey | None:
+    """The live key with this value, its provider loaded; None for anything else."""
+    if not plain.startswith(KEY_PREFIX) or len(plain) > MAX_KEY_LENGTH:
+        return None
+    key = (
+        ProviderKey.objects.live()
+        .select_related("provider")
+        .filter(hashed_key=hash_key(plain))
+        .first()
+    )
+    if key is None:
+        return None
+    now = now or timezone.now()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        ProviderKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key
+
+
+# The look-up -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    address: str  # as the provider sent it
+    customer_id: str | None
+
+    @property
+    def notified(self) -> bool:
+        return self.customer_id is not None
+
+
+@dataclass(frozen=True)
+class _NotifyingLine:
+    line_id: int
+    customer_id: str
+    prefix_end: str
+
+
+def look_up(key: ProviderKey, addresses: list[str], *, now: datetime | None = None) -> list[Answer]:
+    """Who is at each address, for the key's provider: the お客様ID only where an active line
+    holds the address and its applied setting for this provider is 通知する.
+
+    One query reads the lines that notify this provider among the addresses' candidate
+    prefixes; one insert logs every disclosure. Anything else answers the same "not notified",
+    so a provider learns nothing about lines that did not allow it.
+    """
+    parsed = [ipaddress.IPv6Address(address) for address in addresses]
+    starts = {start for address in parsed for start in candidate_keys(address)}
+    notifying = {
+        start: _NotifyingLine(line_id, customer_id, end)
+        for line_id, customer_id, start, end in NotificationSetting.objects.filter(
+            provider_id=key.provider_id,
+            notify=True,
+            line__status=SubscriberLine.Status.ACTIVE,
+            line__prefix_start__in=starts,
+        ).values_list("line_id", "line__customer_id", "line__prefix_start", "line__prefix_end")
+    }
+    answers, disclosed = [], {}
+    for text, address in zip(addresses, parsed, strict=True):
+        line = _line_holding(address, notifying)
+        answers.append(Answer(text, line.customer_id if line else None))
+        if line is not None:
+            disclosed[(line.line_id, address)] = None
+    if disclosed:
+        now = now or timezone.now()
+        Disclosure.objects.bulk_create(
+            Disclosure(
+                line_id=line_id, provider_id=key.provider_id, key=key, address=str(address), at=now
+            )
+            for line_id, address in disclosed
+        )
+    return answers
+
+
+def _line_holding(
+    address: ipaddress.IPv6Address, notifying: dict[str, _NotifyingLine]
+) -> _NotifyingLine | None:
+    position = address_key(address)
+    for start in candidate_keys(address):
+        line = notifying.get(start)
+        if line is not None and start <= position <= line.prefix_end:
+            return line
+    return None
+
+
+# Retention -------------------------------------------------------------------------------------
+
+
+def retention_start(now: datetime | None = None) -> datetime:
+    """The oldest time the disclosure log keeps."""
+    return (now or timezone.now()) - timedelta(days=settings.WSO_DISCLOSURE_RETENTION_DAYS)
+
+
+def purge_disclosures(*, now: datetime | None = None, batch_size: int = 10_000) -> int:
+    """Delete disclosures older than the retention window, in batches that keep locks short."""
+    cutoff = retention_start(now)
+    deleted = 0
+    while True:
+        ids = list(
+            Disclosure.objects.filter(at__lt=cutoff).values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return deleted
+        deleted += Disclosure.objects.filter(pk__in=ids).delete()[0]
