@@ -110,3 +110,27 @@ def make_application(
         application=application, state=Application.State.RECEIVED, at=received_at
     )
     return application
+
+
+def make_key(provider):
+    """A live API key of the provider: (ProviderKey, the plain key sent as Bearer)."""
+    from providers.services import create_key
+
+    return create_key(provider)
+
+
+def make_disclosure(line, provider, key=None, *, at=None, address: str | None = None):
+    """One logged disclosure of the line's お客様ID to the provider."""
+    from django.utils import timezone
+
+    from providers.models import Disclosure
+
+    if key is None:
+        key = provider.api_keys.filter(revoked_at__isnull=True).first() or make_key(provider)[0]
+    return Disclosure.objects.create(
+        line=line,
+        provider=provider,
+        key=key,
+        address=address or str(line.network.network_address + 1),
+        at=at or timezone.now(),
+    )

@@ -10,6 +10,7 @@ admin.site.index_title = "運用管理"
 urlpatterns = [
     path("", include("wso_portal.portal_urls")),
     path("notification/", include("notification.urls")),
+    path("disclosures/", include("providers.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

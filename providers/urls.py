@@ -1,0 +1,6 @@
+from django.urls import path
+
+app_name = "providers"
+
+# 提供履歴 (the subscriber's view of the disclosure log).
+urlpatterns: list = []
