@@ -1,0 +1,127 @@
+"""The look-up beside the 工事 on PostgreSQL, and the rate counted in the shared Redis."""
+
+import json
+import os
+import threading
+import time
+import uuid
+
+import pytest
+import redis
+from django.core.cache import caches
+from django.db import connection
+from django.test import Client
+
+from notification.work import apply_now
+from tests.factories import make_application, make_key, make_line, make_provider, set_notify
+
+URL = "/api/v1/lookups"
+ADDRESS = "2001:db8:8000:100::1"
+REDIS_URL = os.environ.get("WSO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def lookup(key: str):
+    return Client().post(
+        URL,
+        json.dumps({"addresses": [ADDRESS]}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent transactions"
+)
+def test_a_look_up_racing_the_work_sees_the_old_or_the_new_setting(settings):
+    settings.WSO_API_RATE_LIMIT = 1_000_000
+    provider = make_provider(code="W0099")
+    line = make_line(ipv6_prefix="2001:db8:8000:100::/56")
+    set_notify(line, provider)
+    key = make_key(provider)[1]
+    application = make_application(line, [provider], direction="stop", wants_mail=False)
+    answers, failures, done = [], [], threading.Event()
+
+    def keep_looking():
+        try:
+            while not done.is_set() or len(answers) < 20:
+                response = lookup(key)
+                if response.status_code != 200:
+                    failures.append(response.content)
+                    return
+                answers.append(response.json()["results"][0]["notified"])
+        finally:
+            connection.close()
+
+    looker = threading.Thread(target=keep_looking, daemon=True)
+    looker.start()
+    while len(answers) < 5 and not failures:
+        time.sleep(0.01)
+    apply_now(application.pk, by="operator")
+    done.set()
+    looker.join(30)
+    assert not looker.is_alive()
+    assert failures == []
+    # Told until the 工事 committed, then never again.
+    first_refusal = answers.index(False)
+    assert all(answers[:first_refusal]) and first_refusal >= 5
+    assert not any(answers[first_refusal:])
+    assert lookup(key).json()["results"][0]["notified"] is False
+
+
+@pytest.fixture
+def redis_cache(settings):
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    prefix = f"wso-test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    yield client, prefix
+    for name in client.scan_iter(f"{prefix}*"):
+        client.delete(name)
+    caches.close_all()
+
+
+@pytest.mark.django_db(transaction=True)  # the threads see committed rows only
+def test_the_rate_is_counted_in_redis_across_workers(redis_cache, settings):
+    client, prefix = redis_cache
+    settings.WSO_API_RATE_LIMIT = 4
+    line = make_line(ipv6_prefix="2001:db8:8000:100::/56")
+    # Five requests inside one second's window; a window that turns meanwhile splits the count,
+    # so a few tries are allowed, each with a provider of its own (a count of its own).
+    for _ in range(3):
+        provider = make_provider()
+        set_notify(line, provider)
+        key = make_key(provider)[1]
+        statuses = []
+
+        def worker(key, statuses):
+            # Each thread has its own cache connection, as each worker process has its own.
+            statuses.extend(lookup(key).status_code for _ in range(2))
+            caches.close_all()
+            connection.close()
+
+        workers = [threading.Thread(target=worker, args=(key, statuses)) for _ in range(2)]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join(10)
+        refused = lookup(key)
+        if refused.status_code == 429:
+            break
+    assert statuses == [200] * 4
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "1"
+    counted = [int(client.get(name)) for name in client.scan_iter(f"{prefix}*")]
+    assert 5 in counted
