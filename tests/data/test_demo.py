@@ -18,10 +18,13 @@ from notification.models import (
     NotificationSetting,
     ServiceProvider,
 )
+from notification.work import apply_now
+from providers.models import ProviderKey, hash_key
 from wso_portal.management.commands.demo import (
     DEMO_LOGINS,
     DEMO_PK_END,
     DEMO_PK_START,
+    DEMO_PROVIDER_KEY,
     FIXTURE,
     OPERATOR_PASSWORD,
     OPERATOR_USERNAME,
@@ -312,3 +315,34 @@ def test_the_printed_operator_login_opens_the_admin(client, argon2):
     index = client.get("/admin/")
     assert index.status_code == 200
     assert "回線" in index.content.decode()
+
+
+def test_the_printed_api_key_tells_demo_line_1_until_w0099_is_switched_off(client):
+    out = run_demo()
+    key = re.search(r"のAPIキー (wso_\S+)", out).group(1)
+    address = re.search(r"のアドレス (\S+)", out).group(1)
+    curl = re.search(r"curl -s (\S+) -H 'Authorization: Bearer (\S+)'", out)
+    assert curl.groups() == ("http://127.0.0.1:8000/api/v1/lookups", key)
+
+    def look_up():
+        response = client.post(
+            "/api/v1/lookups",
+            json.dumps({"addresses": [address]}),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert response.status_code == 200
+        return response.json()["results"][0]
+
+    line_1 = SubscriberLine.objects.get(flets_number=DEMO_LOGINS[0].flets_number)
+    assert look_up() == {"address": address, "notified": True, "customer_id": line_1.customer_id}
+    w0099 = ServiceProvider.objects.get(code="W0099")
+    application = make_application(line_1, [w0099], direction="stop", wants_mail=False)
+    apply_now(application.pk, by="operator")
+    assert look_up() == {"address": address, "notified": False, "customer_id": None}
+
+
+def test_the_demo_api_key_is_only_in_the_fixture_as_a_hash():
+    assert DEMO_PROVIDER_KEY not in FIXTURE.read_text()
+    load_fixture()
+    assert ProviderKey.objects.get(provider__code="W0099").hashed_key == hash_key(DEMO_PROVIDER_KEY)

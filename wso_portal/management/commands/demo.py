@@ -62,6 +62,11 @@ DEMO_LOGINS = [
     DemoLogin("06612340005", "9GZCA7M7", "ログインできない (解約済み) ことを確かめられます"),
     DemoLogin("06612340006", "XA94X6EV", "通知先12件 (一覧の長い回線)"),
 ]
+# The demo's API key of W0099 NTT西日本(試験用), published like the access keys above, and an
+# address inside demo line 1's prefix (2001:db8:100::/56), which is 通知する for W0099.
+DEMO_PROVIDER_CODE = "W0099"
+DEMO_PROVIDER_KEY = "wso_n6g3qWheQwhP-0PE7KP5A93F6vypvsryHKAula19IKs"
+DEMO_ADDRESS = "2001:db8:100::1"
 OPERATOR_USERNAME = "operator"
 OPERATOR_PASSWORD = "demo-operator-2026"
 
@@ -183,6 +188,13 @@ class Command(BaseCommand):
             f" 運用管理 (admin)  {url}/admin/",
             f"   ユーザー名 {OPERATOR_USERNAME}  パスワード {OPERATOR_PASSWORD}"
             + ("" if operator_exists else "  (未登録)"),
+            "-" * 78,
+            f" サービス提供者API  {url}/api/v1/docs",
+            f"   {DEMO_PROVIDER_CODE} NTT西日本(試験用) のAPIキー {DEMO_PROVIDER_KEY}",
+            f"   デモ回線1 ({DEMO_LOGINS[0].flets_number}) のアドレス {DEMO_ADDRESS}",
+            f"   curl -s {url}/api/v1/lookups -H 'Authorization: Bearer {DEMO_PROVIDER_KEY}' \\",
+            "     -H 'Content-Type: application/json' "
+            + f"""-d '{{"addresses": ["{DEMO_ADDRESS}"]}}'""",
             rule,
         ]
         self.stdout.write("\n".join(out))
