@@ -1,6 +1,7 @@
 # Production image: gunicorn behind any proxy, static files served by whitenoise.
 # Web:    docker run -e SECRET_KEY=… -e DATABASE_URL=postgres://… -e ALLOWED_HOSTS=… -p 8000:8000 wso
 # Worker: docker run … wso python manage.py worker
+# Production needs Redis for the API's per-key rate (REDIS_URL, default redis://127.0.0.1:6379/0).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -16,6 +17,7 @@ COPY pyproject.toml manage.py ./
 COPY wso_portal/ wso_portal/
 COPY notification/ notification/
 COPY agreements/ agreements/
+COPY providers/ providers/
 COPY templates/ templates/
 COPY static/ static/
 COPY fixtures/ fixtures/
