@@ -269,6 +269,9 @@ class ServiceProviderWithKeysAdmin(ServiceProviderAdmin):
     inlines = [*ServiceProviderAdmin.inlines, ProviderKeyInline]
     change_form_template = "admin/providers/serviceprovider_change_form.html"
 
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # a new provider has no keys yet
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
             **(extra_context or {}),

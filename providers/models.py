@@ -95,4 +95,5 @@ class Disclosure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.provider.code} {self.line.customer_id}"
+        at = timezone.localtime(self.at)
+        return f"{at:%Y-%m-%d %H:%M:%S} {self.provider.code} {self.line.customer_id}"

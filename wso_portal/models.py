@@ -112,7 +112,11 @@ class SubscriberLine(models.Model):
         return f"{self.flets_number} ({self.customer_id})"
 
     def save(self, *args, **kwargs):
-        self.prefix_start, self.prefix_end = prefix_range(self.ipv6_prefix)
+        try:
+            self.prefix_start, self.prefix_end = prefix_range(self.ipv6_prefix)
+        except ValueError:
+            # Not a prefix: the database's format constraints refuse the row.
+            self.prefix_start = self.prefix_end = ""
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "ipv6_prefix" in update_fields:
             kwargs["update_fields"] = {*update_fields, "prefix_start", "prefix_end"}

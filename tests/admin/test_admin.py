@@ -28,7 +28,14 @@ from wso_portal.models import (
     SubscriberLine,
 )
 
-from ..factories import make_application, make_line, make_provider, set_notify
+from ..factories import (
+    make_application,
+    make_disclosure,
+    make_key,
+    make_line,
+    make_provider,
+    set_notify,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +61,7 @@ def populate(count: int) -> None:
         Lockout.objects.create(kind=Lockout.Kind.LINE, key=line.flets_number, until=timezone.now())
         BlockedMailDomain.objects.create(domain=f"m{line.pk}.example.jp")
         Group.objects.create(name=f"運用者{line.pk}")
+        make_disclosure(line, provider, make_key(provider)[0])
 
 
 def registered_models():
@@ -85,6 +93,8 @@ def test_every_model_of_the_portal_is_in_the_admin():
         "notification.BlockedMailDomain",
         "agreements.AgreementVersion",
         "agreements.Acceptance",
+        "providers.ProviderKey",
+        "providers.Disclosure",
         "auth.User",
     } <= labels
 

@@ -6,12 +6,14 @@ import ipaddress
 
 from django.db import migrations, models
 
+# Idempotent: the browser tests run the migrations' RunPython steps again on a flushed database.
 POSTGRESQL_NO_OVERLAP = """
+ALTER TABLE wso_portal_subscriberline DROP CONSTRAINT IF EXISTS line_prefix_no_overlap;
 ALTER TABLE wso_portal_subscriberline ADD CONSTRAINT line_prefix_no_overlap
 EXCLUDE USING gist ((ipv6_prefix::inet) inet_ops WITH &&)
 """
 SQLITE_NO_OVERLAP = """
-CREATE TRIGGER line_prefix_no_overlap_{event} BEFORE {event}{columns} ON wso_portal_subscriberline
+CREATE TRIGGER IF NOT EXISTS line_prefix_no_overlap_{event} BEFORE {event}{columns} ON wso_portal_subscriberline
 WHEN EXISTS (
     SELECT 1 FROM wso_portal_subscriberline AS other
     WHERE other.id != NEW.id
