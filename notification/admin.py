@@ -47,6 +47,18 @@ class BlockedMailDomainForm(forms.ModelForm):
         return domain
 
 
+class ProviderColumnsMixin:
+    """The provider's code and name as list columns of a model pointing at a provider."""
+
+    @admin.display(description="事業者コード", ordering="provider__code")
+    def provider_code(self, obj):
+        return obj.provider.code
+
+    @admin.display(description="サービス提供者名", ordering="provider__name")
+    def provider_name(self, obj):
+        return obj.provider.name
+
+
 @admin.register(ServiceProvider)
 class ServiceProviderAdmin(admin.ModelAdmin):
     form = ServiceProviderForm
@@ -60,7 +72,9 @@ class ServiceProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationSetting)
-class NotificationSettingAdmin(LineColumnsMixin, LineSearchMixin, admin.ModelAdmin):
+class NotificationSettingAdmin(
+    ProviderColumnsMixin, LineColumnsMixin, LineSearchMixin, admin.ModelAdmin
+):
     line_path = "line__"
     list_display = [
         "line_flets_number",
@@ -100,14 +114,6 @@ class NotificationSettingAdmin(LineColumnsMixin, LineSearchMixin, admin.ModelAdm
             return queryset.filter(**lookup), False
         providers = ServiceProvider.objects.filter(name__icontains=term).values("pk")
         return queryset.filter(provider__in=providers), False
-
-    @admin.display(description="事業者コード", ordering="provider__code")
-    def provider_code(self, obj):
-        return obj.provider.code
-
-    @admin.display(description="サービス提供者名", ordering="provider__name")
-    def provider_name(self, obj):
-        return obj.provider.name
 
 
 @admin.register(BlockedMailDomain)

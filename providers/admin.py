@@ -20,14 +20,14 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 
-from notification.admin import ServiceProviderAdmin
+from notification.admin import ProviderColumnsMixin, ServiceProviderAdmin
 from notification.models import ServiceProvider
 from wso_portal.admin import (
     LineColumnsMixin,
     LineSearchMixin,
     ViewOnlyMixin,
+    no_store,
     normalise_search_term,
 )
 
@@ -39,26 +39,11 @@ _PROVIDER_CODE = re.compile(r"[A-Z][0-9]{4}")
 _DAY = re.compile(r"(?<![0-9])([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?(?![0-9])")
 
 
-def _no_store(response):
-    add_never_cache_headers(response)
-    return response
-
-
 def _provider_lookup(term: str) -> dict:
     """A provider code by its unique index; other words, the providers whose name has them."""
     if _PROVIDER_CODE.fullmatch(term):
         return {"provider__code": term}
     return {"provider__in": ServiceProvider.objects.filter(name__icontains=term).values("pk")}
-
-
-class ProviderColumnsMixin:
-    @admin.display(description="事業者コード", ordering="provider__code")
-    def provider_code(self, obj):
-        return obj.provider.code
-
-    @admin.display(description="サービス提供者名", ordering="provider__name")
-    def provider_name(self, obj):
-        return obj.provider.name
 
 
 # APIキー ---------------------------------------------------------------------------------------
@@ -237,7 +222,7 @@ class ProviderKeyAdmin(ProviderColumnsMixin, admin.ModelAdmin):
             "opts": self.opts,
             **context,
         }
-        return _no_store(TemplateResponse(request, template, context))
+        return no_store(TemplateResponse(request, template, context))
 
 
 class ProviderKeyInline(ViewOnlyMixin, admin.TabularInline):

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -8,6 +8,12 @@ app_name = "providers"
 urlpatterns = [
     path("", views.history, name="history"),
     path("csv/", views.history_csv, name="history_csv"),
-    path("providers/<str:code>/", views.provider_history, name="provider_history"),
-    path("providers/<str:code>/csv/", views.provider_history_csv, name="provider_history_csv"),
+    re_path(
+        r"^providers/(?P<code>[A-Z][0-9]{4})/$", views.provider_history, name="provider_history"
+    ),
+    re_path(
+        r"^providers/(?P<code>[A-Z][0-9]{4})/csv/$",
+        views.provider_history_csv,
+        name="provider_history_csv",
+    ),
 ]

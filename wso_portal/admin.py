@@ -73,7 +73,7 @@ class LineColumnsMixin:
         return obj.line.customer_id
 
 
-def _no_store(response):
+def no_store(response):
     add_never_cache_headers(response)
     return response
 
@@ -144,7 +144,7 @@ class SubscriberLineAdmin(LineSearchMixin, admin.ModelAdmin):
                 "action_name": "reissue_access_keys",
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             }
-            return _no_store(
+            return no_store(
                 TemplateResponse(request, "admin/wso_portal/reissue_confirm.html", context)
             )
         issued = [(line, reset_access_key(line)) for line in lines]
@@ -158,7 +158,7 @@ class SubscriberLineAdmin(LineSearchMixin, admin.ModelAdmin):
             "issued": issued,
             "created": created,
         }
-        return _no_store(TemplateResponse(request, "admin/wso_portal/keys_issued.html", context))
+        return no_store(TemplateResponse(request, "admin/wso_portal/keys_issued.html", context))
 
 
 @admin.register(Service)
