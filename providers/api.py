@@ -127,7 +127,8 @@ def _problem_response(description: str, *, headers: dict | None = None) -> dict:
     return response
 
 
-PROBLEM_RESPONSES = {
+RESPONSES = {
+    "200": {"description": "照会結果 (addresses と同じ順)"},
     "400": _problem_response("本文の誤り (JSONでない、未知の項目、0件または101件以上、IPv6でない)"),
     "401": _problem_response(
         "APIキーがない、正しくない、または失効している",
@@ -282,7 +283,7 @@ def _describe(error: dict) -> dict:
         "通知しない、利用停止中・解約済みの回線、のいずれの場合も同じ "
         '`{"notified": false, "customer_id": null}` が返ります。工事中の申込はまだ反映されません。'
     ),
-    openapi_extra={"responses": PROBLEM_RESPONSES},
+    openapi_extra={"responses": RESPONSES},
 )
 @decorate_view(limit_body)
 def lookup(request: HttpRequest, payload: LookupRequest):
