@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from .mail import send_completion_mail
 from .models import Application, ApplicationEvent, Direction, NotificationSetting
+from .signals import settings_switched
 
 logger = logging.getLogger("notification.worker")
 
@@ -107,6 +108,7 @@ def _apply_locked(application: Application, *, now: datetime, note: str = "") ->
         # A savepoint: whatever goes wrong, no setting is left half switched.
         with transaction.atomic():
             _switch_settings(application, now=now)
+            settings_switched.send(sender=Application, application=application, now=now)
     except WorkError as exc:
         _close(application, State.FAILED, now=now, note=str(exc))
     except Exception as exc:

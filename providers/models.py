@@ -97,3 +97,147 @@ class Disclosure(models.Model):
     def __str__(self) -> str:
         at = timezone.localtime(self.at)
         return f"{at:%Y-%m-%d %H:%M:%S} {self.provider.code} {self.line.customer_id}"
+
+
+# Webhooks (即時通知) ------------------------------------------------------------------------------
+
+
+class Endpoint(models.Model):
+    """The one HTTPS URL a provider is told at when a line's setting for it changes."""
+
+    provider = models.OneToOneField(
+        ServiceProvider,
+        on_delete=models.PROTECT,
+        related_name="endpoint",
+        verbose_name="サービス提供者",
+    )
+    url = models.URLField("通知先URL", max_length=500)
+    created_at = models.DateTimeField("登録日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "通知先URL"
+        verbose_name_plural = "通知先URL"
+        ordering = ["provider__code"]
+
+    def __str__(self) -> str:
+        return f"{self.provider.code} {self.url}"
+
+
+class EndpointSecret(models.Model):
+    """A signing secret (Standard Webhooks, whsec_…). Kept as is, since signing needs it; shown
+    to the operator once. During a rotation the old and the new one both sign."""
+
+    endpoint = models.ForeignKey(
+        Endpoint, on_delete=models.CASCADE, related_name="secrets", verbose_name="通知先URL"
+    )
+    secret = models.CharField("署名鍵", max_length=100)
+    created_at = models.DateTimeField("発行日時", default=timezone.now)
+    expires_at = models.DateTimeField("失効日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "署名鍵"
+        verbose_name_plural = "署名鍵"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(secret__startswith="whsec_"), name="endpoint_secret_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint.provider.code} {self.secret[:10]}…"
+
+
+class WebhookEvent(models.Model):
+    """One message to a provider, written in the transaction that switched the setting (an
+    outbox), then delivered by the worker until a 2xx or the end of the retry schedule."""
+
+    class Type(models.TextChoices):
+        ENABLED = "notification.enabled", "通知する"
+        DISABLED = "notification.disabled", "通知しない"
+        TEST = "test", "テスト送信"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "送信待ち"
+        DELIVERED = "delivered", "送信済み"
+        FAILED = "failed", "送信失敗"
+
+    provider = models.ForeignKey(
+        ServiceProvider,
+        on_delete=models.PROTECT,
+        related_name="webhook_events",
+        verbose_name="サービス提供者",
+    )
+    line = models.ForeignKey(
+        SubscriberLine,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhook_events",
+        verbose_name="回線",
+    )
+    application_item = models.OneToOneField(
+        "notification.ApplicationItem",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="provider_notice",
+        verbose_name="申込明細",
+    )
+    type = models.CharField("種類", max_length=30, choices=Type)
+    webhook_id = models.CharField("webhook-id", max_length=40, unique=True)
+    data = models.JSONField("data")
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
+    state = models.CharField("状態", max_length=10, choices=State, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField("送信回数", default=0)
+    next_attempt_at = models.DateTimeField("次回送信", default=timezone.now)
+    # Set while a worker delivers it; a worker that dies leaves it to be claimed again after.
+    claimed_until = models.DateTimeField("送信中 (期限)", null=True, blank=True)
+    delivered_at = models.DateTimeField("送信日時", null=True, blank=True)
+    last_error = models.TextField("最後のエラー", blank=True)
+
+    class Meta:
+        verbose_name = "即時通知"
+        verbose_name_plural = "即時通知"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(type__in=["notification.enabled", "notification.disabled", "test"]),
+                name="webhook_event_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "delivered", "failed"]),
+                name="webhook_event_state_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="webhook_event_due"),
+            models.Index(fields=["provider", "line", "state"], name="webhook_event_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.webhook_id} {self.type}"
+
+
+class DeliveryAttempt(models.Model):
+    """One POST of an event: when, the answer (or the error), how long it took."""
+
+    event = models.ForeignKey(
+        WebhookEvent, on_delete=models.CASCADE, related_name="deliveries", verbose_name="即時通知"
+    )
+    at = models.DateTimeField("送信日時", default=timezone.now)
+    status_code = models.PositiveSmallIntegerField("ステータスコード", null=True, blank=True)
+    latency_ms = models.PositiveIntegerField("所要時間 (ミリ秒)")
+    error = models.TextField("エラー", blank=True)
+
+    class Meta:
+        verbose_name = "送信記録"
+        verbose_name_plural = "送信記録"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.event.webhook_id} {self.status_code or self.error[:30]}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300

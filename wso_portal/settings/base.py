@@ -2,7 +2,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -134,6 +134,25 @@ WSO_PROVIDERS_PER_PAGE = env_int("WSO_PROVIDERS_PER_PAGE", 20)
 # Providers' API: look-ups per second per key, and how long disclosures are kept.
 WSO_API_RATE_LIMIT = env_int("WSO_API_RATE_LIMIT", 100)
 WSO_DISCLOSURE_RETENTION_DAYS = env_int("WSO_DISCLOSURE_RETENTION_DAYS", 400)
+
+# 即時通知 (webhooks). Production calls only https:// URLs on public addresses.
+WSO_WEBHOOK_ALLOW_PRIVATE = env_bool("WSO_WEBHOOK_ALLOW_PRIVATE", False)
+WSO_WEBHOOK_CONNECT_TIMEOUT = env_float("WSO_WEBHOOK_CONNECT_TIMEOUT", 3)
+WSO_WEBHOOK_TIMEOUT = env_float("WSO_WEBHOOK_TIMEOUT", 10)
+# Seconds to wait after each failed attempt (Standard Webhooks: 5 s, 5 min, 30 min, 2 h, 5 h,
+# 10 h, 10 h); after the last, the event is failed.
+WSO_WEBHOOK_RETRY_SCHEDULE = [
+    int(seconds)
+    for seconds in env_list("WSO_WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
+]
+WSO_WEBHOOK_CONCURRENCY = env_int("WSO_WEBHOOK_CONCURRENCY", 4)
+# How long a rotated-out signing secret keeps signing beside the new one.
+WSO_WEBHOOK_SECRET_OVERLAP_SECONDS = env_int("WSO_WEBHOOK_SECRET_OVERLAP_SECONDS", 24 * 3600)
+# What `manage.py worker` runs, each in a loop of its own: the 工事 and mails, and deliveries.
+WSO_WORKER_TASKS = [
+    "notification.work.run_due_work",
+    "providers.webhooks.run_due_deliveries",
+]
 
 # The API's rate counts. In-process unless REDIS_URL is set; production requires Redis so that
 # the limit holds across workers and hosts.

@@ -10,3 +10,5 @@ WSO_REQUIRE_OWN_LINE = False
 # Tests never run collectstatic: serve static files straight from the finders.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Webhooks to http://127.0.0.1 (the demo's receiver, the tests' servers).
+WSO_WEBHOOK_ALLOW_PRIVATE = True

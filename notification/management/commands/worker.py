@@ -1,4 +1,6 @@
-"""The 工事 worker: `manage.py worker` applies due applications and sends the completion mails.
+"""The 工事 worker: `manage.py worker` applies due applications and sends the completion mails,
+and runs the other rounds listed in WSO_WORKER_TASKS (the providers' webhook deliveries), each in
+a loop of its own so that a slow provider never holds up the 工事.
 
 A plain management command rather than Django's task framework backport: it needs no extra
 dependency, the work already lives in the database (an application is its own queue entry), and
@@ -12,11 +14,29 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
-
-from notification.work import run_due_work
+from django.db import close_old_connections, connection
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger("notification.worker")
+
+
+def run_round(task, stop: threading.Event, poll: float) -> None:
+    try:
+        task(should_stop=stop.is_set)
+    except Exception:
+        # A database outage or the like: the work is still in the database.
+        logger.exception("ワーカーでエラー (%s): %s秒後に再試行します", task.__name__, poll)
+
+
+def run_loop(task, stop: threading.Event, poll: float) -> None:
+    try:
+        while not stop.is_set():
+            run_round(task, stop, poll)
+            stop.wait(poll)
+            # A long-lived process: drop a connection that broke or outlived CONN_MAX_AGE.
+            close_old_connections()
+    finally:
+        connection.close()
 
 
 class Command(BaseCommand):
@@ -53,18 +73,20 @@ class Command(BaseCommand):
             settings.WSO_WORK_DELAY,
             poll,
         )
+        tasks = [import_string(path) for path in settings.WSO_WORKER_TASKS]
         try:
-            while True:
-                try:
-                    run_due_work(should_stop=stop.is_set)
-                except Exception:
-                    # A database outage or the like: the work is still in the database.
-                    logger.exception("工事ワーカーでエラー: %s秒後に再試行します", poll)
-                if once or stop.is_set():
-                    break
-                stop.wait(poll)
-                # A long-lived process: drop a connection that broke or outlived CONN_MAX_AGE.
-                close_old_connections()
+            if once:
+                for task in tasks:
+                    run_round(task, stop, poll)
+            else:
+                loops = [
+                    threading.Thread(target=run_loop, args=(task, stop, poll), daemon=True)
+                    for task in tasks
+                ]
+                for loop in loops:
+                    loop.start()
+                for loop in loops:
+                    loop.join()
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

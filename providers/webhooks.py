@@ -1,0 +1,421 @@
+"""即時通知: a provider is told, signed and retried, when a line's setting for it changes.
+
+Events are written in the 工事's own transaction (an outbox: they exist if and only if the 工事
+committed) and delivered by the worker: claimed with SKIP LOCKED and a lease, POSTed with short
+timeouts to an address checked to be public, retried on the Standard Webhooks schedule. A worker
+that dies mid-delivery leaves the lease to run out and the event to be sent again: delivery is
+at-least-once and receivers dedupe on webhook-id. Per (provider, line), an event waits while an
+earlier one is pending, so an enabled never arrives after the disabled that followed it.
+"""
+
+import base64
+import ipaddress
+import json
+import logging
+import random
+import secrets
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import urllib3
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.dispatch import receiver
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from notification.models import Application, Direction
+from notification.signals import settings_switched
+
+from .models import DeliveryAttempt, Disclosure, Endpoint, EndpointSecret, WebhookEvent
+
+logger = logging.getLogger("providers.webhooks")
+
+SECRET_BYTES = 32
+LEASE = timedelta(seconds=60)  # longer than any one POST may take
+MAX_ERROR_LENGTH = 500
+Type = WebhookEvent.Type
+State = WebhookEvent.State
+
+
+class UnsafeURL(Exception):
+    """A URL the portal will not call: not https, or a host that is not on the public internet."""
+
+
+# Endpoints and their secrets -------------------------------------------------------------------
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def check_url(url: str) -> tuple[str, str, int, list[str]]:
+    """(scheme, host, port, addresses) of a URL the portal may POST to.
+
+    Production accepts https:// only, to a host whose every address is public: a name that
+    resolves to a loopback, private, link-local or ULA address is refused, here at registration
+    and again at each delivery (the name may have been pointed elsewhere meanwhile).
+    """
+    allow_private = settings.WSO_WEBHOOK_ALLOW_PRIVATE
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeURL("通知先URLの形式が正しくありません。") from exc
+    schemes = {"https", "http"} if allow_private else {"https"}
+    if parts.scheme not in schemes:
+        raise UnsafeURL("通知先URLは https:// で始まるURLにしてください。")
+    if not parts.hostname:
+        raise UnsafeURL("通知先URLにホスト名がありません。")
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeURL("通知先URLに利用者名やパスワードは含められません。")
+    port = port or (443 if parts.scheme == "https" else 80)
+    try:
+        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UnsafeURL(f"通知先URLのホスト名 {parts.hostname} を解決できません。") from exc
+    addresses = list(dict.fromkeys(info[4][0].split("%")[0] for info in found))
+    if not allow_private:
+        for address in addresses:
+            if not _is_public(ipaddress.ip_address(address)):
+                raise UnsafeURL(
+                    f"通知先URLのホストは公開されていないアドレス ({address}) を指しています。"
+                )
+    return parts.scheme, parts.hostname, port, addresses
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+def register_endpoint(provider, url: str) -> tuple[Endpoint, str | None]:
+    """Set the provider's URL. A new endpoint gets a signing secret, returned once."""
+    check_url(url)
+    with transaction.atomic():
+        endpoint, created = Endpoint.objects.update_or_create(
+            provider=provider, defaults={"url": url}
+        )
+        if not created:
+            return endpoint, None
+        secret = new_secret()
+        EndpointSecret.objects.create(endpoint=endpoint, secret=secret)
+    return endpoint, secret
+
+
+def rotate_secret(endpoint: Endpoint, *, now: datetime | None = None) -> str:
+    """A new signing secret, returned once. The current ones keep signing beside it for
+    WSO_WEBHOOK_SECRET_OVERLAP_SECONDS, as the spec's space-separated signatures allow."""
+    now = now or timezone.now()
+    overlap_ends = now + timedelta(seconds=settings.WSO_WEBHOOK_SECRET_OVERLAP_SECONDS)
+    secret = new_secret()
+    with transaction.atomic():
+        endpoint.secrets.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=overlap_ends)).update(
+            expires_at=overlap_ends
+        )
+        EndpointSecret.objects.create(endpoint=endpoint, secret=secret)
+    return secret
+
+
+def signing_secrets(endpoint: Endpoint, *, now: datetime | None = None) -> list[str]:
+    now = now or timezone.now()
+    return list(
+        endpoint.secrets.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .order_by("-created_at", "-id")
+        .values_list("secret", flat=True)
+    )
+
+
+# The outbox ------------------------------------------------------------------------------------
+
+
+@receiver(settings_switched, dispatch_uid="providers.webhooks.write_events")
+def write_events(sender, *, application: Application, now: datetime, **kwargs) -> None:
+    """One event per (application, provider) with an endpoint, in the 工事's transaction.
+
+    A disabled event goes only to a provider that was given the お客様ID before (an enabled
+    event or a disclosure), so it never tells a provider an ID it did not have.
+    """
+    items = list(
+        application.items.filter(provider__endpoint__isnull=False).select_related(
+            "provider", "line"
+        )
+    )
+    if not items:
+        return
+    enabled = application.direction == Direction.NOTIFY
+    if not enabled:
+        told = _providers_told(application.line_id, [item.provider_id for item in items])
+        items = [item for item in items if item.provider_id in told]
+    event_type = Type.ENABLED if enabled else Type.DISABLED
+    WebhookEvent.objects.bulk_create(
+        WebhookEvent(
+            provider=item.provider,
+            line=item.line,
+            application_item=item,
+            type=event_type,
+            webhook_id=_webhook_id(),
+            data={
+                "customer_id": item.line.customer_id,
+                "provider_code": item.provider.code,
+                "effective_at": now.isoformat(),
+            },
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for item in items
+    )
+
+
+def _providers_told(line_id: int, provider_ids: list[int]) -> set[int]:
+    by_event = WebhookEvent.objects.filter(
+        line_id=line_id, provider_id__in=provider_ids, type=Type.ENABLED
+    ).values_list("provider_id", flat=True)
+    by_disclosure = Disclosure.objects.filter(
+        line_id=line_id, provider_id__in=provider_ids
+    ).values_list("provider_id", flat=True)
+    return set(by_event) | set(by_disclosure.distinct())
+
+
+def _webhook_id() -> str:
+    return f"msg_{secrets.token_hex(16)}"
+
+
+def event_body(event: WebhookEvent) -> str:
+    """The payload as the Standard Webhooks spec shapes it: type, timestamp, data."""
+    return json.dumps(
+        {"type": event.type, "timestamp": event.created_at.isoformat(), "data": event.data},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+# Delivery --------------------------------------------------------------------------------------
+
+
+def claim_next(*, now: datetime | None = None) -> WebhookEvent | None:
+    """Take one due event for delivery, for LEASE. Due: pending, its time come, not held by
+    another worker, no earlier pending event for the same (provider, line), and no delivery to
+    the same provider in flight (a slow provider holds up only itself)."""
+    now = now or timezone.now()
+    earlier_pending = WebhookEvent.objects.filter(
+        provider=OuterRef("provider"),
+        line=OuterRef("line"),
+        state=State.PENDING,
+        pk__lt=OuterRef("pk"),
+    )
+    provider_busy = WebhookEvent.objects.filter(
+        provider=OuterRef("provider"), state=State.PENDING, claimed_until__gt=now
+    )
+    with transaction.atomic():
+        event = (
+            WebhookEvent.objects.select_for_update(skip_locked=True)
+            .filter(state=State.PENDING, next_attempt_at__lte=now)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+            .exclude(Exists(earlier_pending))
+            .exclude(Exists(provider_busy))
+            .order_by("next_attempt_at", "id")
+            .first()
+        )
+        if event is None:
+            return None
+        # Conditional, so that where rows are not locked (SQLite) only one claimant wins.
+        claimed = WebhookEvent.objects.filter(
+            pk=event.pk, state=State.PENDING, claimed_until=event.claimed_until
+        ).update(claimed_until=now + LEASE, attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    event.refresh_from_db()
+    return event
+
+
+def deliver(event: WebhookEvent) -> DeliveryAttempt:
+    """POST a claimed event once and record the attempt: delivered on a 2xx, else retried on
+    the schedule, or failed once the schedule is used up."""
+    sent_at = timezone.now()
+    started = time.monotonic()
+    status, error = None, ""
+    endpoint = Endpoint.objects.filter(provider_id=event.provider_id).first()
+    if endpoint is None:
+        error = "通知先URLが登録されていません。"
+    else:
+        try:
+            status = post(endpoint.url, event, signing_secrets(endpoint, now=sent_at))
+        except UnsafeURL as exc:
+            error = str(exc)
+        except urllib3.exceptions.TimeoutError:
+            error = "タイムアウトしました。"
+        except urllib3.exceptions.HTTPError as exc:
+            error = f"接続できませんでした: {_reason(exc)}"
+    latency_ms = round((time.monotonic() - started) * 1000)
+    return _record(event, status=status, error=error, at=sent_at, latency_ms=latency_ms)
+
+
+def post(url: str, event: WebhookEvent, signing_keys: list[str]) -> int:
+    """Send the event to the URL's checked address (the name is not looked up a second time,
+    so it cannot be re-pointed between check and connect); redirects are not followed."""
+    scheme, host, port, addresses = check_url(url)
+    body = event_body(event)
+    timestamp = datetime.now(UTC)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "WSO-Webhooks/1",
+        "Host": host if port in (80, 443) else f"{host}:{port}",
+        "webhook-id": event.webhook_id,
+        "webhook-timestamp": str(int(timestamp.timestamp())),
+        "webhook-signature": " ".join(
+            Webhook(key).sign(event.webhook_id, timestamp, body) for key in signing_keys
+        ),
+    }
+    timeout = urllib3.Timeout(
+        connect=settings.WSO_WEBHOOK_CONNECT_TIMEOUT, total=settings.WSO_WEBHOOK_TIMEOUT
+    )
+    if scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(
+            addresses[0], port, server_hostname=host, assert_hostname=host, timeout=timeout
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(addresses[0], port, timeout=timeout)
+    target = urlsplit(url)
+    path = (target.path or "/") + (f"?{target.query}" if target.query else "")
+    try:
+        response = pool.urlopen(
+            "POST",
+            path,
+            body=body.encode(),
+            headers=headers,
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            assert_same_host=False,
+        )
+        response.read(1024, decode_content=False)  # the answer's body is not used
+        response.release_conn()
+        return response.status
+    finally:
+        pool.close()
+
+
+def _reason(exc: Exception) -> str:
+    reason = getattr(exc, "reason", None) or exc
+    return f"{type(reason).__name__}: {reason}"[:MAX_ERROR_LENGTH]
+
+
+def _record(
+    event: WebhookEvent, *, status: int | None, error: str, at: datetime, latency_ms: int
+) -> DeliveryAttempt:
+    delivered = status is not None and 200 <= status < 300
+    if status is not None and not delivered:
+        error = f"HTTP {status}"
+    with transaction.atomic():
+        attempt = DeliveryAttempt.objects.create(
+            event=event, at=at, status_code=status, latency_ms=latency_ms, error=error
+        )
+        event.claimed_until = None
+        if delivered:
+            event.state = State.DELIVERED
+            event.delivered_at = timezone.now()
+            event.last_error = ""
+        else:
+            event.last_error = error[:MAX_ERROR_LENGTH]
+            delay = retry_delay(event.attempts)
+            if delay is None:
+                event.state = State.FAILED
+                logger.error(
+                    "即時通知 %s: %d回送信できず打ち切り (%s)", event, event.attempts, error
+                )
+            else:
+                event.next_attempt_at = timezone.now() + delay
+                logger.warning(
+                    "即時通知 %s: %d回目の送信失敗、%d秒後に再送 (%s)",
+                    event,
+                    event.attempts,
+                    delay.total_seconds(),
+                    error,
+                )
+        event.save(
+            update_fields=[
+                "claimed_until",
+                "state",
+                "delivered_at",
+                "last_error",
+                "next_attempt_at",
+            ]
+        )
+    if delivered:
+        logger.info("即時通知 %s: 送信 (%s, %dミリ秒)", event, status, latency_ms)
+    return attempt
+
+
+def retry_delay(attempts: int) -> timedelta | None:
+    """The wait after the attempts made so far failed, with ±20% jitter so that retries to one
+    provider do not arrive in step; None once the schedule is used up."""
+    schedule = settings.WSO_WEBHOOK_RETRY_SCHEDULE
+    if attempts > len(schedule):
+        return None
+    return timedelta(seconds=schedule[attempts - 1] * random.uniform(0.8, 1.2))
+
+
+def deliver_due(*, should_stop=lambda: False, now: datetime | None = None) -> int:
+    """Claim and deliver due events one after another until none is left."""
+    delivered = 0
+    while not should_stop():
+        event = claim_next(now=now)
+        if event is None:
+            break
+        deliver(event)
+        delivered += 1
+    return delivered
+
+
+def run_due_deliveries(*, should_stop=lambda: False) -> int:
+    """The worker's delivery round: WSO_WEBHOOK_CONCURRENCY deliverers side by side, so that a
+    slow provider holds up only its own events (SQLite, which writes one at a time: one)."""
+    workers = 1 if connection.vendor == "sqlite" else settings.WSO_WEBHOOK_CONCURRENCY
+    if workers == 1:
+        return deliver_due(should_stop=should_stop)
+
+    def deliverer() -> int:
+        try:
+            return deliver_due(should_stop=should_stop)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return sum(pool.map(lambda _: deliverer(), range(workers)))
+
+
+# Operators -------------------------------------------------------------------------------------
+
+
+def redeliver(event: WebhookEvent, *, now: datetime | None = None) -> None:
+    """再送: send again at the next round, whatever happened before; attempts are kept."""
+    now = now or timezone.now()
+    WebhookEvent.objects.filter(pk=event.pk).update(
+        state=State.PENDING, next_attempt_at=now, claimed_until=None
+    )
+
+
+def send_test(endpoint: Endpoint, *, now: datetime | None = None) -> DeliveryAttempt:
+    """テスト送信: a `test` event, delivered at once while the operator waits (one attempt)."""
+    now = now or timezone.now()
+    event = WebhookEvent.objects.create(
+        provider=endpoint.provider,
+        type=Type.TEST,
+        webhook_id=_webhook_id(),
+        data={"provider_code": endpoint.provider.code, "message": "テスト送信"},
+        created_at=now,
+        next_attempt_at=now,
+        attempts=1,
+        claimed_until=now + LEASE,
+        state=State.PENDING,
+    )
+    attempt = deliver(event)
+    if not attempt.succeeded:
+        WebhookEvent.objects.filter(pk=event.pk).update(state=State.FAILED)
+    return attempt
