@@ -36,7 +36,6 @@ from .models import DeliveryAttempt, Disclosure, Endpoint, EndpointSecret, Webho
 logger = logging.getLogger("providers.webhooks")
 
 SECRET_BYTES = 32
-LEASE = timedelta(seconds=60)  # longer than any one POST may take
 MAX_ERROR_LENGTH = 500
 Type = WebhookEvent.Type
 State = WebhookEvent.State
@@ -199,7 +198,7 @@ def event_body(event: WebhookEvent) -> str:
 
 
 def claim_next(*, now: datetime | None = None) -> WebhookEvent | None:
-    """Take one due event for delivery, for LEASE. Due: pending, its time come, not held by
+    """Take one due event for delivery, for the lease. Due: pending, its time come, not held by
     another worker, no earlier pending event for the same (provider, line), and no delivery to
     the same provider in flight (a slow provider holds up only itself)."""
     now = now or timezone.now()
@@ -227,7 +226,7 @@ def claim_next(*, now: datetime | None = None) -> WebhookEvent | None:
         # Conditional, so that where rows are not locked (SQLite) only one claimant wins.
         claimed = WebhookEvent.objects.filter(
             pk=event.pk, state=State.PENDING, claimed_until=event.claimed_until
-        ).update(claimed_until=now + LEASE, attempts=F("attempts") + 1)
+        ).update(claimed_until=now + _lease(), attempts=F("attempts") + 1)
     if not claimed:
         return None
     event.refresh_from_db()
@@ -248,6 +247,8 @@ def deliver(event: WebhookEvent) -> DeliveryAttempt:
             status = post(endpoint.url, event, signing_secrets(endpoint, now=sent_at))
         except UnsafeURL as exc:
             error = str(exc)
+        except urllib3.exceptions.NewConnectionError as exc:  # before: it is a TimeoutError too
+            error = f"接続できませんでした: {_reason(exc)}"
         except urllib3.exceptions.TimeoutError:
             error = "タイムアウトしました。"
         except urllib3.exceptions.HTTPError as exc:
@@ -352,6 +353,11 @@ def _record(
     return attempt
 
 
+def _lease() -> timedelta:
+    """How long a claimed event is held: longer than any one POST may take."""
+    return timedelta(seconds=settings.WSO_WEBHOOK_LEASE_SECONDS)
+
+
 def retry_delay(attempts: int) -> timedelta | None:
     """The wait after the attempts made so far failed, with ±20% jitter so that retries to one
     provider do not arrive in step; None once the schedule is used up."""
@@ -412,7 +418,7 @@ def send_test(endpoint: Endpoint, *, now: datetime | None = None) -> DeliveryAtt
         created_at=now,
         next_attempt_at=now,
         attempts=1,
-        claimed_until=now + LEASE,
+        claimed_until=now + _lease(),
         state=State.PENDING,
     )
     attempt = deliver(event)

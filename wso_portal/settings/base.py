@@ -146,6 +146,9 @@ WSO_WEBHOOK_RETRY_SCHEDULE = [
     for seconds in env_list("WSO_WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")
 ]
 WSO_WEBHOOK_CONCURRENCY = env_int("WSO_WEBHOOK_CONCURRENCY", 4)
+# A worker holds an event this long while it delivers; one that dies leaves it to be sent again
+# after. Longer than WSO_WEBHOOK_TIMEOUT.
+WSO_WEBHOOK_LEASE_SECONDS = env_int("WSO_WEBHOOK_LEASE_SECONDS", 60)
 # How long a rotated-out signing secret keeps signing beside the new one.
 WSO_WEBHOOK_SECRET_OVERLAP_SECONDS = env_int("WSO_WEBHOOK_SECRET_OVERLAP_SECONDS", 24 * 3600)
 # What `manage.py worker` runs, each in a loop of its own: the 工事 and mails, and deliveries.
