@@ -3,10 +3,7 @@
 Each thread has its own database connection (Django's are per thread) and closes it at the end.
 """
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -18,6 +15,7 @@ from django.db import connection, transaction
 from notification.models import Application, ApplicationEvent, NotificationSetting
 from notification.work import NotOpen, apply_next_due, apply_now, cancel_application, run_due_work
 from tests.factories import make_application, make_line, make_provider
+from tests.processes import start_worker, wait_for
 
 pytestmark = [
     pytest.mark.postgres,
@@ -224,34 +222,6 @@ def test_a_database_error_while_applying_fails_only_that_application():
 
 
 # The command as a process -------------------------------------------------------------------
-
-
-def start_worker(*args):
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,  # the test database, not the development one
-        "DJANGO_SETTINGS_MODULE": "wso_portal.settings.test",
-        "PYTHONUNBUFFERED": "1",
-    }
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "worker", *args],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_for(condition, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def test_sigterm_while_idle_exits_at_once_and_cleanly():
