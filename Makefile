@@ -20,10 +20,12 @@ install: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo
-	@echo "Serving on http://$(HOST):$(PORT)/ with a 工事 worker beside it (Ctrl+C stops both)."
-	@export WSO_WORK_DELAY=$${WSO_WORK_DELAY:-10}; \
-	  WSO_WORKER_POLL_SECONDS=2 $(PY) manage.py worker & \
-	  worker=$$!; trap "kill $$worker 2>/dev/null; wait $$worker 2>/dev/null" EXIT INT TERM; \
+	@echo "Serving on http://$(HOST):$(PORT)/ with the worker and W0099's webhook receiver beside it (Ctrl+C stops all)."
+	@export WSO_WORK_DELAY=$${WSO_WORK_DELAY:-10} \
+	  WSO_WEBHOOK_RETRY_SCHEDULE=$${WSO_WEBHOOK_RETRY_SCHEDULE:-5,10,20,40,60,120,300}; \
+	  $(PY) manage.py demo_receiver & receiver=$$!; \
+	  WSO_WORKER_POLL_SECONDS=2 $(PY) manage.py worker & worker=$$!; \
+	  trap "kill $$worker $$receiver 2>/dev/null; wait $$worker $$receiver 2>/dev/null" EXIT INT TERM; \
 	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 demo: install

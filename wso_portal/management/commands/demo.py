@@ -67,6 +67,11 @@ DEMO_LOGINS = [
 DEMO_PROVIDER_CODE = "W0099"
 DEMO_PROVIDER_KEY = "wso_n6g3qWheQwhP-0PE7KP5A93F6vypvsryHKAula19IKs"
 DEMO_ADDRESS = "2001:db8:100::1"
+# W0099's webhook endpoint in the demo: `manage.py demo_receiver` listens there (make run starts
+# it) and verifies each event with this signing secret. The fixture also holds one earlier
+# disclosure of demo line 1 to W0099, so switching W0099 off sends it a disabled event.
+DEMO_RECEIVER_PORT = 8001
+DEMO_WEBHOOK_SECRET = "whsec_BKQdKfkr4nblKiXfxaavSjcOVKldKWAzBuO6UYEZd1U="
 OPERATOR_USERNAME = "operator"
 OPERATOR_PASSWORD = "demo-operator-2026"
 
@@ -195,6 +200,8 @@ class Command(BaseCommand):
             f"   curl -s {url}/api/v1/lookups -H 'Authorization: Bearer {DEMO_PROVIDER_KEY}' \\",
             "     -H 'Content-Type: application/json' "
             + f"""-d '{{"addresses": ["{DEMO_ADDRESS}"]}}'""",
+            f"   即時通知の受信 (W0099)  http://127.0.0.1:{DEMO_RECEIVER_PORT}/webhooks"
+            "  署名を確かめて端末に表示します",
             rule,
         ]
         self.stdout.write("\n".join(out))
