@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import re
 
 import pytest
@@ -346,3 +347,72 @@ def test_the_demo_api_key_is_only_in_the_fixture_as_a_hash():
     assert DEMO_PROVIDER_KEY not in FIXTURE.read_text()
     load_fixture()
     assert ProviderKey.objects.get(provider__code="W0099").hashed_key == hash_key(DEMO_PROVIDER_KEY)
+
+
+def test_the_demo_receiver_prints_verified_events_and_refuses_forged_ones():
+    import socket
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+    from datetime import UTC, datetime
+
+    from standardwebhooks.webhooks import Webhook
+
+    from wso_portal.management.commands.demo import DEMO_WEBHOOK_SECRET
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    receiver = subprocess.Popen(
+        [sys.executable, "manage.py", "demo_receiver", "--port", str(port)],
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert "待機しています" in receiver.stdout.readline()
+        body = (
+            '{"type":"notification.enabled","timestamp":"t","data":{"customer_id":"CAF0123456789"}}'
+        )
+
+        def send(signature_key):
+            now = datetime.now(UTC)
+            signature = Webhook(signature_key).sign("msg_1", now, body)
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/webhooks",
+                data=body.encode(),
+                headers={
+                    "webhook-id": "msg_1",
+                    "webhook-timestamp": str(int(now.timestamp())),
+                    "webhook-signature": signature,
+                },
+            )
+            try:
+                return urllib.request.urlopen(request, timeout=5).status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        assert send(DEMO_WEBHOOK_SECRET) == 204
+        assert "署名OK notification.enabled webhook-id=msg_1" in receiver.stdout.readline()
+        assert "CAF0123456789" in receiver.stdout.readline()
+        assert send("whsec_" + "A" * 44) == 400
+        assert "署名を確認できません" in receiver.stdout.readline()
+    finally:
+        receiver.terminate()
+        receiver.wait(10)
+
+
+def test_switching_w0099_off_and_on_for_demo_line_1_writes_disabled_then_enabled():
+    from providers.models import WebhookEvent
+
+    load_fixture()
+    line_1 = SubscriberLine.objects.get(flets_number=DEMO_LOGINS[0].flets_number)
+    w0099 = ServiceProvider.objects.get(code="W0099")
+    for direction in ("stop", "notify"):
+        application = make_application(line_1, [w0099], direction=direction, wants_mail=False)
+        apply_now(application.pk, by="operator")
+    events = WebhookEvent.objects.filter(provider=w0099, line=line_1).order_by("pk")
+    assert [e.type for e in events] == ["notification.disabled", "notification.enabled"]
+    assert {e.data["customer_id"] for e in events} == {line_1.customer_id}
