@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from wso_portal.decorators import line_required
 from . import flow as flows
 from .flow import STEPS, FlowRefused
 from .forms import ApplicantForm, parse_ids
-from .models import Direction, ServiceProvider
+from .models import ApplicationItem, Direction, ServiceProvider
 from .services import (
     Applicant,
     ChoiceChanged,
@@ -30,6 +30,7 @@ from .services import (
 )
 
 HISTORY_PER_PAGE = 20
+HISTORY_PROVIDERS_SHOWN = 3  # per application; the rest are on its receipt
 
 MSG_PICK_STOP = "「通知しない」に設定するサービス提供者を選択してください。"
 MSG_PICK_NOTIFY = "「通知する」に設定するサービス提供者を選択してください。"
@@ -289,23 +290,30 @@ def confirm(request, flow):
 def receipt(request, receipt_number: str):
     """Screen 7: 回線情報通知 変更受付完了, also reached again from 申込履歴."""
     application = get_object_or_404(request.line.applications, receipt_number=receipt_number)
-    items = application.items.select_related("provider").order_by("provider__code")
+    # provider_notice: the 即時通知 of each provider (the providers app's reverse one-to-one).
+    items = application.items.select_related("provider", "provider_notice").order_by(
+        "provider__code"
+    )
     return render(
         request,
         "notification/receipt.html",
-        {
-            "application": application,
-            "providers": [item.provider for item in items],
-            "steps": _steps("receipt"),
-        },
+        {"application": application, "items": items, "steps": _steps("receipt")},
     )
 
 
 @line_required
 def history(request):
-    """申込履歴: the line's applications, newest first."""
-    applications = request.line.applications.annotate(item_count=Count("items")).order_by(
-        "-received_at", "-id"
+    """申込履歴: the line's applications, newest first, each with its first few providers and
+    whether they were told (the receipt lists them all)."""
+    first_items = ApplicationItem.objects.select_related("provider", "provider_notice").order_by(
+        "provider__code", "id"
+    )[:HISTORY_PROVIDERS_SHOWN]
+    applications = (
+        request.line.applications.annotate(item_count=Count("items"))
+        .prefetch_related(Prefetch("items", queryset=first_items, to_attr="first_items"))
+        .order_by("-received_at", "-id")
     )
     page = Paginator(applications, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    for application in page.object_list:
+        application.more_items = application.item_count - len(application.first_items)
     return render(request, "notification/history.html", {"page": page})
