@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from agreements.models import Acceptance, AgreementVersion
 from notification.models import BlockedMailDomain, NotificationSetting, ServiceProvider
+from providers.models import WebhookEvent
+from providers.webhooks import register_endpoint
 from wso_portal.access_keys import ALPHABET, KEY_LENGTH
 from wso_portal.models import (
     Announcement,
@@ -62,6 +64,14 @@ def populate(count: int) -> None:
         BlockedMailDomain.objects.create(domain=f"m{line.pk}.example.jp")
         Group.objects.create(name=f"運用者{line.pk}")
         make_disclosure(line, provider, make_key(provider)[0])
+        register_endpoint(provider, f"http://127.0.0.1:8001/{line.pk}")
+        WebhookEvent.objects.create(
+            provider=provider,
+            line=line,
+            type=WebhookEvent.Type.ENABLED,
+            webhook_id=f"msg_{line.pk:032x}",
+            data={},
+        )
 
 
 def registered_models():
