@@ -1,5 +1,6 @@
 """受付完了 and 申込履歴: per provider, whether it was told (即時通知): 「済」 with the time in JST,
-「未」 while pending or failed, 「－」 when there is nothing to tell it."""
+「未」 while the application is open or its event pending or failed, 「－」 when there is
+nothing to tell it."""
 
 import re
 from datetime import UTC, datetime
@@ -89,10 +90,13 @@ def test_history_shows_per_provider_whether_it_was_told_and_links_the_rest(alice
     assert f'<a href="{receipt_url(told)}">ほか1件</a>' in html
 
 
-def test_history_shows_a_dash_for_a_provider_never_told(alice_client, alice, agreement):
+def test_history_shows_not_yet_while_open_and_a_dash_for_a_provider_never_told(
+    alice_client, alice, agreement
+):
     make_application(alice, [make_provider(code="B0001")], agreement=agreement)
+    make_application(alice, [make_provider(code="B0002")], state="completed", agreement=agreement)
     html = alice_client.get(reverse("notification:history")).content.decode()
-    assert listed(html) == {"B0001": "－"}
+    assert listed(html) == {"B0001": "未", "B0002": "－"}
     assert "ほか" not in html
 
 
@@ -104,9 +108,10 @@ def test_a_provider_is_told_once_the_worker_delivers(alice_client, alice, agreem
         told, silent = make_provider(code="C0001"), make_provider(code="C0002")
         register_endpoint(told, receiver.url)
         application = make_application(alice, [told, silent], agreement=agreement, wants_mail=False)
+        # Until the 工事, every provider is still to be told.
         assert cells(alice_client.get(receipt_url(application)).content.decode(), "notice") == {
-            "C0001": "－",
-            "C0002": "－",
+            "C0001": "未",
+            "C0002": "未",
         }
         apply_now(application.pk, by="operator")
         html = alice_client.get(receipt_url(application)).content.decode()
