@@ -6,7 +6,6 @@ it; `--rotate` does the same with a new secret. Everything meant for a person go
 Without an option the URL and the secrets' dates are shown; a stored secret is never printed.
 """
 
-import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from notification.models import ServiceProvider
+from providers.management import provider_from_argument
 from providers.models import Endpoint
 from providers.webhooks import UnsafeURL, register_endpoint, rotate_secret
 
@@ -42,22 +42,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, code, url=None, rotate=False, **options):
-        provider = self._provider(code)
+        provider = provider_from_argument(code)
         if url is not None:
             self._register(provider, url.strip())
         elif rotate:
             self._rotate(self._endpoint(provider))
         else:
             self._show(provider)
-
-    def _provider(self, code: str) -> ServiceProvider:
-        normalised = unicodedata.normalize("NFKC", code).strip().upper()
-        try:
-            return ServiceProvider.objects.get(code=normalised)
-        except ServiceProvider.DoesNotExist:
-            raise CommandError(
-                f"事業者コード「{code}」のサービス提供者は登録されていません。"
-            ) from None
 
     def _endpoint(self, provider: ServiceProvider) -> Endpoint:
         endpoint = Endpoint.objects.filter(provider=provider).first()

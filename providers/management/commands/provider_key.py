@@ -5,12 +5,11 @@ captures it; everything meant for a person goes to stderr. No command ever print
 only the key's display prefix (`wso_` and 8 characters) and its id identify it.
 """
 
-import unicodedata
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from notification.models import ServiceProvider
+from providers.management import provider_from_argument
 from providers.models import ProviderKey
 from providers.services import TooManyKeys, create_key, revoke_key
 
@@ -36,22 +35,13 @@ class Command(BaseCommand):
         revoke.add_argument("key", help="キーの先頭 (例: wso_AbCd1234) またはID")
 
     def handle(self, *args, action, code, **options):
-        provider = self._provider(code)
+        provider = provider_from_argument(code)
         if action == "create":
             self._create(provider)
         elif action == "list":
             self._list(provider)
         else:
             self._revoke(provider, options["key"])
-
-    def _provider(self, code: str) -> ServiceProvider:
-        normalised = unicodedata.normalize("NFKC", code).strip().upper()
-        try:
-            return ServiceProvider.objects.get(code=normalised)
-        except ServiceProvider.DoesNotExist:
-            raise CommandError(
-                f"事業者コード「{code}」のサービス提供者は登録されていません。"
-            ) from None
 
     def _create(self, provider: ServiceProvider) -> None:
         try:
