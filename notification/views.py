@@ -278,7 +278,7 @@ def confirm(request, flow):
         {
             "flow": flow,
             "title": TITLE_CONFIRM[flow.direction],
-            "providers": providers,
+            "rows": [{"provider": provider} for provider in providers],
             "direction_label": Direction(flow.direction).label,
             "applicant": flow.applicant,
             "steps": _steps("confirm"),
