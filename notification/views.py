@@ -8,12 +8,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from agreements.services import current_version
 from wso_portal.decorators import line_required
+from wso_portal.logs import security_event
 
 from . import flow as flows
 from .flow import STEPS, FlowRefused
@@ -72,6 +74,7 @@ def _step_url(step: str, flow_id: str, direction: str | None) -> str:
 
 def _refused(request, message: str, *, resume_url: str | None = None, status: int = 400):
     """A step refused: a clear message and a way back, never a change."""
+    security_event("flow_step_refused", request, path=request.path, status=status)
     return render(
         request,
         "notification/refused.html",
@@ -270,6 +273,13 @@ def confirm(request, flow):
         except ChoiceChanged:
             return _choice_changed(request, flow)
         flows.mark_done(request, flow, application.receipt_number)
+        security_event(
+            "application_submitted",
+            request,
+            receipt_number=application.receipt_number,
+            direction=application.direction,
+            providers=len(flow.provider_ids),
+        )
         return redirect("notification:receipt", receipt_number=application.receipt_number)
     providers = ServiceProvider.objects.filter(pk__in=flow.provider_ids).order_by("code")
     return render(
@@ -289,7 +299,10 @@ def confirm(request, flow):
 @line_required
 def receipt(request, receipt_number: str):
     """Screen 7: 回線情報通知 変更受付完了, also reached again from 申込履歴."""
-    application = get_object_or_404(request.line.applications, receipt_number=receipt_number)
+    application = request.line.applications.filter(receipt_number=receipt_number).first()
+    if application is None:
+        security_event("receipt_not_found", request, receipt_number=receipt_number)
+        raise Http404
     # provider_notice: the 即時通知 of each provider (the providers app's reverse one-to-one).
     items = application.items.select_related("provider", "provider_notice").order_by(
         "provider__code"

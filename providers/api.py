@@ -13,7 +13,7 @@ from typing import Annotated
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django_ratelimit.core import get_usage
-from ninja import Field, NinjaAPI, Redoc, Router, Schema
+from ninja import Field, NinjaAPI, Router, Schema, Swagger
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.security import HttpBearer
@@ -127,19 +127,20 @@ def _problem_response(description: str, *, headers: dict | None = None) -> dict:
     return response
 
 
+# Integer keys, as ninja's own: "200" beside 200 would be two keys in the JSON document.
 RESPONSES = {
-    "200": {"description": "照会結果 (addresses と同じ順)"},
-    "400": _problem_response("本文の誤り (JSONでない、未知の項目、0件または101件以上、IPv6でない)"),
-    "401": _problem_response(
+    200: {"description": "照会結果 (addresses と同じ順)"},
+    400: _problem_response("本文の誤り (JSONでない、未知の項目、0件または101件以上、IPv6でない)"),
+    401: _problem_response(
         "APIキーがない、正しくない、または失効している",
         headers={"WWW-Authenticate": {"schema": {"type": "string"}}},
     ),
-    "403": _problem_response("サービス提供者が無効"),
-    "405": _problem_response(
+    403: _problem_response("サービス提供者が無効"),
+    405: _problem_response(
         "POST 以外のメソッド", headers={"Allow": {"schema": {"type": "string"}}}
     ),
-    "413": _problem_response("本文が64KiBを超えている"),
-    "429": _problem_response(
+    413: _problem_response("本文が64KiBを超えている"),
+    429: _problem_response(
         "APIキーごとの毎秒のリクエスト数を超えた",
         headers={"Retry-After": {"schema": {"type": "integer"}, "description": "待つ秒数"}},
     ),
@@ -219,7 +220,8 @@ api = ProviderAPI(
         "「通知する」と設定している場合だけです。照会のたびに回線の提供履歴に記録されます。"
     ),
     urls_namespace="provider_api",
-    docs=Redoc(settings={"hideDownloadButton": False}),
+    # Swagger UI, from ninja's own static files: it runs under the site's CSP as it is.
+    docs=Swagger(settings={"defaultModelsExpandDepth": 2, "validatorUrl": None}),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )

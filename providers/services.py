@@ -156,13 +156,17 @@ def retention_start(now: datetime | None = None) -> datetime:
 
 
 def purge_disclosures(*, now: datetime | None = None, batch_size: int = 10_000) -> int:
-    """Delete disclosures older than the retention window, in batches that keep locks short."""
-    cutoff = retention_start(now)
+    """Delete disclosures older than the retention window."""
+    return delete_in_batches(
+        Disclosure.objects.filter(at__lt=retention_start(now)), batch_size=batch_size
+    )
+
+
+def delete_in_batches(queryset, *, batch_size: int = 10_000) -> int:
+    """Delete a queryset's rows a batch at a time, so that locks stay short beside live traffic."""
     deleted = 0
     while True:
-        ids = list(
-            Disclosure.objects.filter(at__lt=cutoff).values_list("pk", flat=True)[:batch_size]
-        )
+        ids = list(queryset.values_list("pk", flat=True)[:batch_size])
         if not ids:
             return deleted
-        deleted += Disclosure.objects.filter(pk__in=ids).delete()[0]
+        deleted += queryset.model.objects.filter(pk__in=ids).delete()[0]

@@ -32,6 +32,7 @@ from notification.models import Application, Direction
 from notification.signals import settings_switched
 
 from .models import DeliveryAttempt, Disclosure, Endpoint, EndpointSecret, WebhookEvent
+from .services import delete_in_batches, retention_start
 
 logger = logging.getLogger("providers.webhooks")
 
@@ -394,6 +395,22 @@ def run_due_deliveries(*, should_stop=lambda: False) -> int:
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return sum(pool.map(lambda _: deliverer(), range(workers)))
+
+
+# Retention -------------------------------------------------------------------------------------
+
+
+def purge_events(*, now: datetime | None = None, batch_size: int = 10_000) -> int:
+    """Delete delivered and failed events (with their attempts) past the disclosure log's
+    retention, except each (provider, line)'s latest enabled one: it is how a later disable
+    knows that the provider had the お客様ID."""
+    later = WebhookEvent.objects.filter(
+        provider=OuterRef("provider"), line=OuterRef("line"), pk__gt=OuterRef("pk")
+    )
+    old = WebhookEvent.objects.filter(
+        state__in=[State.DELIVERED, State.FAILED], created_at__lt=retention_start(now)
+    ).exclude(Q(type=Type.ENABLED) & ~Exists(later))
+    return delete_in_batches(old, batch_size=batch_size)
 
 
 # Operators -------------------------------------------------------------------------------------

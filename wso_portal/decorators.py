@@ -2,7 +2,7 @@ from functools import wraps
 
 from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from .models import SubscriberLine
 
@@ -20,6 +20,9 @@ def line_required(view):
     @login_required
     def wrapper(request, *args, **kwargs):
         line = getattr(request.user, "line", None)
+        if line is None and request.user.is_staff:
+            # An operator's admin session stays; this page is not theirs to see.
+            return render(request, "portal/staff_forbidden.html", status=403)
         if line is None or line.status != SubscriberLine.Status.ACTIVE:
             auth.logout(request)
             messages.error(request, LINE_UNAVAILABLE)

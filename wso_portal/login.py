@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from .backends import check_access_key
 from .decorators import LINE_UNAVAILABLE
-from .models import Lockout, LoginAttempt, SubscriberLine
+from .models import Lockout, LoginAttempt, SubscriberLine, address_lock_key
 
 logger = logging.getLogger("wso_portal.login")
 
@@ -36,23 +36,31 @@ def normalise(value: str) -> str:
 
 
 def client_address(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the header a trusted proxy sets (settings.WSO_CLIENT_ADDRESS_HEADER).
+    """REMOTE_ADDR, or the header our proxies set (settings.WSO_CLIENT_ADDRESS_HEADER), which
+    TrustedProxyMiddleware has removed unless the request came through one of them.
 
-    With a list such as X-Forwarded-For, the last entry is the one the nearest proxy added;
-    earlier ones are whatever the client sent.
+    Each proxy appends the address it was reached from: with WSO_TRUSTED_PROXY_HOPS proxies of
+    ours in front, the client is that many entries from the right; entries before it are
+    whatever the client sent.
     """
-    header = settings.WSO_CLIENT_ADDRESS_HEADER
     raw = request.META.get("REMOTE_ADDR", "")
+    header = client_address_meta_key()
     if header:
-        meta_key = header.upper().replace("-", "_")
-        if not meta_key.startswith("HTTP_"):
-            meta_key = f"HTTP_{meta_key}"
-        forwarded = request.META.get(meta_key, "").split(",")[-1].strip()
-        raw = forwarded or raw
+        entries = [e.strip() for e in request.META.get(header, "").split(",") if e.strip()]
+        if entries:
+            raw = entries[-min(settings.WSO_TRUSTED_PROXY_HOPS, len(entries))]
     try:
         return str(ipaddress.ip_address(raw))
     except ValueError:
         return "0.0.0.0"
+
+
+def client_address_meta_key() -> str:
+    """WSO_CLIENT_ADDRESS_HEADER as request.META names it; empty when it is not set."""
+    header = settings.WSO_CLIENT_ADDRESS_HEADER.upper().replace("-", "_")
+    if header and not header.startswith("HTTP_"):
+        header = f"HTTP_{header}"
+    return header
 
 
 class Outcome:
@@ -101,7 +109,7 @@ def attempt(request: HttpRequest, flets_number: str, access_key: str) -> LoginRe
     address = client_address(request)
     now = timezone.now()
 
-    lock = _active_lock(Lockout.Kind.ADDRESS, address, now)
+    lock = _active_lock(Lockout.Kind.ADDRESS, address_lock_key(address), now)
     if lock:
         _record(flets_number, address, Outcome.LOCKED)
         return _refuse(flets_number, address, Outcome.LOCKED, locked_message(lock.until))
@@ -130,7 +138,7 @@ def attempt(request: HttpRequest, flets_number: str, access_key: str) -> LoginRe
         until = _lock(flets_number=flets_number, address=address, now=now)
         return _refuse(flets_number, address, Outcome.LOCKED, locked_message(until))
     lock = _active_lock(Lockout.Kind.LINE, flets_number, timezone.now()) or _active_lock(
-        Lockout.Kind.ADDRESS, address, timezone.now()
+        Lockout.Kind.ADDRESS, address_lock_key(address), timezone.now()
     )
     if lock:
         pending.reason = Outcome.LOCKED
@@ -170,6 +178,7 @@ def _record(flets_number: str, address: str, outcome: str) -> LoginAttempt:
     return LoginAttempt.objects.create(
         flets_number=flets_number,
         client_address=address,
+        address_key=address_lock_key(address),
         succeeded=outcome == Outcome.SUCCESS,
         reason=outcome,
     )
@@ -192,7 +201,8 @@ def _failures(*, now: datetime, address: str | None = None, flets_number: str | 
         if last_success and last_success > since:
             since = last_success
     else:
-        kind, key, attempts = Lockout.Kind.ADDRESS, address, Q(client_address=address)
+        key = address_lock_key(address)
+        kind, attempts = Lockout.Kind.ADDRESS, Q(address_key=key)
         counted = _COUNTED_FOR_ADDRESS
     last_lock = Lockout.objects.filter(kind=kind, key=key).aggregate(at=Max("created_at"))["at"]
     if last_lock and last_lock > since:
@@ -210,9 +220,21 @@ def _over_limit(flets_number: str, address: str, now: datetime, *, allowed: int)
 def _lock(*, now: datetime, address: str, flets_number: str | None = None) -> datetime:
     until = now + timedelta(seconds=settings.WSO_LOCKOUT_SECONDS)
     set_at = timezone.now()  # after the failure that caused it, which is then spent
-    Lockout.objects.create(kind=Lockout.Kind.ADDRESS, key=address, until=until, created_at=set_at)
+    Lockout.objects.create(
+        kind=Lockout.Kind.ADDRESS, key=address_lock_key(address), until=until, created_at=set_at
+    )
     if flets_number is not None:
         Lockout.objects.create(
             kind=Lockout.Kind.LINE, key=flets_number, until=until, created_at=set_at
         )
     return until
+
+
+def purge_login_records(*, now: datetime | None = None) -> int:
+    """Login attempts and locks older than WSO_LOGIN_RECORD_RETENTION_DAYS: they hold who tried
+    which line from where, and the lockout needs only the last window of them."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.WSO_LOGIN_RECORD_RETENTION_DAYS)
+    attempts = LoginAttempt.objects.filter(at__lt=cutoff).delete()[0]
+    locks = Lockout.objects.filter(until__lt=cutoff).delete()[0]
+    return attempts + locks

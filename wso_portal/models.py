@@ -279,11 +279,21 @@ class Announcement(models.Model):
         return self.text[:40]
 
 
+def address_lock_key(address: str) -> str:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else ip)
+
+
 class LoginAttempt(models.Model):
     """Every login try, kept to count failures for the lockout (never the access key)."""
 
     flets_number = models.CharField("フレッツナンバー", max_length=64, db_index=True)
-    client_address = models.GenericIPAddressField("接続元", db_index=True)
+    client_address = models.GenericIPAddressField("接続元")
+    # What the address lock counts: the /64 of an IPv6 client (which may rotate within it), an
+    # IPv4 address as it is (address_lock_key).
+    address_key = models.CharField("接続元 (ロック単位)", max_length=43, db_index=True)
     succeeded = models.BooleanField("成功")
     reason = models.CharField("結果", max_length=30)
     at = models.DateTimeField("日時", default=timezone.now, db_index=True)

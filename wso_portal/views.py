@@ -11,6 +11,7 @@ from notification.models import Application, NotificationSetting
 from . import login as login_service
 from .decorators import line_required
 from .forms import LoginForm
+from .logs import security_event
 from .models import Announcement, Service, ServiceContract
 from .status import notification_status, usage_status
 
@@ -44,6 +45,7 @@ def _next_page(request: HttpRequest) -> str:
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
+    security_event("logout", request)
     auth.logout(request)  # flushes the session
     messages.success(request, "ログアウトしました。")
     return redirect("portal:login")

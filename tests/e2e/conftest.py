@@ -137,8 +137,14 @@ def browser():
 
 @pytest.fixture
 def page(request, browser, live_server):
+    # axe-core is injected as an inline script, which the site's CSP forbids: these contexts
+    # set the CSP aside; test_csp.py walks the screens with it in force.
     context = browser.new_context(
-        base_url=live_server.url, viewport=DESKTOP, locale="ja-JP", timezone_id="Asia/Tokyo"
+        base_url=live_server.url,
+        viewport=DESKTOP,
+        locale="ja-JP",
+        timezone_id="Asia/Tokyo",
+        bypass_csp=True,
     )
     context.set_default_timeout(10_000)
     page = context.new_page()

@@ -12,7 +12,7 @@ from tests.conftest import ALICE_KEY
 from tests.factories import make_line
 from wso_portal.decorators import LINE_UNAVAILABLE
 from wso_portal.login import NOT_OWN_LINE, WRONG_PAIR
-from wso_portal.models import Lockout, LoginAttempt, SubscriberLine
+from wso_portal.models import Lockout, LoginAttempt, SubscriberLine, address_lock_key
 
 LOGIN = reverse("portal:login")
 TOP = reverse("portal:top")
@@ -283,7 +283,7 @@ def test_own_line_on_an_outside_client_cannot_lock_the_line(client, alice, bob, 
     for _ in range(10):
         post_login(client, alice.flets_number, "WRNG0000", REMOTE_ADDR=outsider)
     assert not Lockout.objects.filter(kind="line").exists()
-    assert Lockout.objects.filter(kind="address", key=outsider).exists()
+    assert Lockout.objects.filter(kind="address", key=address_lock_key(outsider)).exists()
     assert LoginAttempt.objects.filter(reason="wrong").count() == 0  # the key was never tried
     response = post_login(client, alice.flets_number, ALICE_KEY, REMOTE_ADDR=inside(alice))
     assert response.status_code == 302
@@ -302,6 +302,7 @@ def test_own_line_off_accepts_any_address(client, alice, settings):
 
 def test_the_client_address_header_is_used_behind_a_proxy(client, alice, own_line):
     own_line.WSO_CLIENT_ADDRESS_HEADER = "X-Forwarded-For"
+    own_line.WSO_TRUSTED_PROXIES = ["10.0.0.0/24"]
     # The client may put anything first; the proxy's own entry is the last one.
     response = post_login(
         client,
@@ -322,10 +323,69 @@ def test_the_client_address_header_is_used_behind_a_proxy(client, alice, own_lin
     assert LoginAttempt.objects.filter(client_address=inside(alice, 9)).exists()
 
 
+def test_behind_two_proxies_the_client_is_the_second_entry_from_the_right(db, client, settings):
+    settings.WSO_CLIENT_ADDRESS_HEADER = "X-Forwarded-For"
+    settings.WSO_TRUSTED_PROXIES = ["10.0.0.0/24"]
+    settings.WSO_TRUSTED_PROXY_HOPS = 2
+    post_login(
+        client,
+        "06000000000",
+        "WRNG0000",
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.77, 203.0.113.9, 192.0.2.10",
+    )
+    assert LoginAttempt.objects.get().client_address == "203.0.113.9"
+
+
 def test_the_header_is_ignored_when_not_configured(client, alice, own_line):
     own_line.WSO_CLIENT_ADDRESS_HEADER = ""
     response = post_login(client, alice.flets_number, ALICE_KEY, HTTP_X_FORWARDED_FOR=inside(alice))
     assert message_of(response) == NOT_OWN_LINE
+
+
+def test_the_header_from_a_peer_that_is_not_a_trusted_proxy_is_ignored(db, client, lock_settings):
+    lock_settings.WSO_CLIENT_ADDRESS_HEADER = "X-Forwarded-For"
+    lock_settings.WSO_TRUSTED_PROXIES = ["10.0.0.0/24"]
+    # Reaching the server directly, rotating the header: every failure counts for the peer.
+    for n in range(1, 6):
+        post_login(
+            client,
+            f"0600000000{n}",
+            "WRNG0000",
+            REMOTE_ADDR="198.51.100.7",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        )
+    assert set(LoginAttempt.objects.values_list("client_address", flat=True)) == {"198.51.100.7"}
+    assert Lockout.objects.filter(kind="address", key="198.51.100.7").exists()
+    # Nor can it lock somebody else's address by naming it.
+    assert not Lockout.objects.filter(key__startswith="203.0.113.").exists()
+
+
+def test_x_forwarded_proto_counts_only_from_a_trusted_proxy(client, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_SSL_REDIRECT = True
+    settings.WSO_TRUSTED_PROXIES = ["10.0.0.0/24"]
+    forged = client.get(LOGIN, REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_PROTO="https")
+    assert forged.status_code == 301 and forged.url.startswith("https://")
+    proxied = Client().get(LOGIN, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_PROTO="https")
+    assert proxied.status_code == 200
+
+
+def test_an_ipv6_client_rotating_within_its_64_is_locked_as_one(db, client, lock_settings):
+    for host in range(1, 6):
+        fail(client, f"0600000000{host}", 1, REMOTE_ADDR=f"2001:db8:aaaa:1::{host:x}")
+    assert Lockout.objects.filter(kind="address", key="2001:db8:aaaa:1::/64").exists()
+    locked = fail(client, "06000000009", 1, REMOTE_ADDR="2001:db8:aaaa:1:ffff::1")
+    assert "5回続けて失敗" in message_of(locked)
+    elsewhere = fail(client, "06000000009", 1, REMOTE_ADDR="2001:db8:aaaa:2::1")
+    assert message_of(elsewhere) == WRONG_PAIR
+
+
+def test_an_ipv4_client_is_locked_by_its_own_address(db, client, lock_settings):
+    for n in range(1, 6):
+        fail(client, f"0600000000{n}", 1, REMOTE_ADDR="192.0.2.1")
+    assert Lockout.objects.filter(kind="address", key="192.0.2.1").exists()
+    assert message_of(fail(client, "06000000009", 1, REMOTE_ADDR="192.0.2.2")) == WRONG_PAIR
 
 
 # Logging -------------------------------------------------------------------------------------

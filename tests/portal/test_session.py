@@ -4,10 +4,12 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import ALICE_KEY
+from wso_portal.sessions import LOGGED_IN_AT
 
 LOGIN = reverse("portal:login")
 LOGOUT = reverse("portal:logout")
@@ -104,3 +106,85 @@ def test_a_line_suspended_during_the_session_is_logged_out(alice_client, alice):
     response = alice_client.get(TOP)
     assert response.status_code == 302
     assert SESSION_KEY not in alice_client.session
+
+
+# The absolute lifetime -----------------------------------------------------------------------
+
+
+def backdate_login(client, seconds: int) -> None:
+    session = client.session
+    session[LOGGED_IN_AT] -= seconds
+    session.save()
+
+
+def test_a_busy_session_still_ends_its_absolute_lifetime_after_login(client, alice, settings):
+    settings.WSO_SESSION_MAX_AGE_SECONDS = 8 * 3600
+    log_in(client, alice)
+    backdate_login(client, 8 * 3600 - 60)
+    assert client.get(TOP).status_code == 200  # an active session, inside its lifetime
+    backdate_login(client, 120)
+    response = client.get(TOP)
+    assert response.status_code == 302 and response.url.startswith(LOGIN)
+    assert SESSION_KEY not in client.session
+
+
+def test_a_session_that_does_not_say_when_it_began_is_ended(client, alice):
+    log_in(client, alice)
+    session = client.session
+    del session[LOGGED_IN_AT]
+    session.save()
+    assert client.get(TOP).status_code == 302
+
+
+def test_the_admins_sessions_end_the_same_way(admin_client, settings):
+    assert admin_client.get("/admin/").status_code == 200
+    backdate_login(admin_client, settings.WSO_SESSION_MAX_AGE_SECONDS + 1)
+    assert admin_client.get("/admin/").status_code == 302
+
+
+def test_reissuing_the_access_key_logs_the_line_out_elsewhere(alice, admin_client):
+    client = Client()
+    log_in(client, alice)
+    assert client.get(TOP).status_code == 200
+    admin_client.post(
+        reverse("admin:wso_portal_subscriberline_changelist"),
+        {"action": "reissue_access_keys", "_selected_action": [alice.pk], "confirm": "yes"},
+    )
+    assert client.get(TOP).status_code == 302
+
+
+def test_production_cookies_are_host_only_and_secure():
+    import subprocess
+    import sys
+
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE, "
+        "s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_DOMAIN, s.CSRF_COOKIE_DOMAIN)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env={
+            **__import__("os").environ,
+            "DJANGO_SETTINGS_MODULE": "wso_portal.settings.prod",
+            "SECRET_KEY": "x" * 60,
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == [
+        "__Host-sessionid",
+        "__Host-csrftoken",
+        "True",
+        "True",
+        "None",
+        "None",
+    ]
+
+
+def test_an_operator_opening_a_subscriber_page_is_refused_and_stays_logged_in(admin_client):
+    response = admin_client.get(TOP)
+    assert response.status_code == 403
+    assert "運用者のアカウントでログインしています" in response.content.decode()
+    assert admin_client.get("/admin/").status_code == 200

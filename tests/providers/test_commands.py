@@ -1,5 +1,5 @@
-"""`manage.py provider_key create|list|revoke` and `manage.py purge_disclosures`: what scripts and
-cron see on stdout, and what they never see."""
+"""`manage.py provider_key create|list|revoke` and `manage.py purge` (the disclosure log): what
+scripts and cron see on stdout, and what they never see."""
 
 from datetime import timedelta
 from io import StringIO
@@ -152,7 +152,7 @@ def test_an_unknown_action_is_refused(provider):
         run("provider_key", "rotate", "W0099")
 
 
-# --- purge_disclosures ----------------------------------------------------------------------
+# --- purge (the disclosure log) ------------------------------------------------------------
 
 
 def test_purge_deletes_only_rows_past_retention_and_reports_the_count(provider, settings):
@@ -165,14 +165,13 @@ def test_purge_deletes_only_rows_past_retention_and_reports_the_count(provider, 
         make_disclosure(line, provider, at=now),
     ]
 
-    out, _ = run("purge_disclosures")
-    assert "2件の提供履歴を削除しました" in out
-    assert "保存期間 30日" in out
+    out, _ = run("purge")
+    assert "提供履歴 (30日より前): 2件" in out
     assert set(Disclosure.objects.all()) == set(kept)
     assert not Disclosure.objects.filter(pk__in=[d.pk for d in old]).exists()
 
-    out, _ = run("purge_disclosures")
-    assert "0件の提供履歴を削除しました" in out
+    out, _ = run("purge")
+    assert "提供履歴 (30日より前): 0件" in out
     assert Disclosure.objects.count() == 2
 
 
@@ -181,6 +180,6 @@ def test_purge_works_through_several_batches(provider, settings):
     line = make_line()
     for _ in range(5):
         make_disclosure(line, provider, at=timezone.now() - timedelta(days=2))
-    out, _ = run("purge_disclosures", "--batch-size", "2")
-    assert "5件の提供履歴を削除しました" in out
+    out, _ = run("purge", "--batch-size", "2")
+    assert "提供履歴 (1日より前): 5件" in out
     assert not Disclosure.objects.exists()

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from .env import env_bool, env_float, env_int, env_list, env_str
 
@@ -18,6 +19,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "csp",
     "crispy_forms",
     "crispy_bootstrap5",
     "wso_portal",
@@ -29,6 +31,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "wso_portal.logs.RequestIdMiddleware",
+    "wso_portal.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -36,8 +40,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wso_portal.sessions.AbsoluteSessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "wso_portal.middleware.NoStoreForSubscribersMiddleware",
 ]
 
@@ -98,6 +105,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env_int("WSO_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the 30 minutes count from the last request
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# However active, a session ends this long after its login (wso_portal.sessions).
+WSO_SESSION_MAX_AGE_SECONDS = env_int("WSO_SESSION_MAX_AGE_SECONDS", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -126,14 +135,59 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "wso-noreply@example.jp")
 
+# Content-Security-Policy (django-csp): only the site's own files, no inline script or style,
+# on the portal and the admin alike. The API's docs page widens it for Redoc (providers/api.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# Permissions-Policy (django-permissions-policy): every browser feature the portal never uses.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "usb",
+        "xr-spatial-tracking",
+    ]
+}
+
 # The portal's own knobs.
 WSO_LOCKOUT_FAILURES = env_int("WSO_LOCKOUT_FAILURES", 5)
 WSO_LOCKOUT_WINDOW_SECONDS = env_int("WSO_LOCKOUT_WINDOW_SECONDS", 15 * 60)
 WSO_LOCKOUT_SECONDS = env_int("WSO_LOCKOUT_SECONDS", 15 * 60)
 WSO_REQUIRE_OWN_LINE = env_bool("WSO_REQUIRE_OWN_LINE", False)
-# Behind a proxy: the request header carrying the client's address (e.g. X-Forwarded-For,
-# last entry used). Empty: REMOTE_ADDR.
+# Login attempts and locks are kept this long (manage.py purge); the lockout needs far less.
+WSO_LOGIN_RECORD_RETENTION_DAYS = env_int("WSO_LOGIN_RECORD_RETENTION_DAYS", 90)
+# Behind proxies: the request header carrying the client's address (e.g. X-Forwarded-For).
+# Empty: REMOTE_ADDR. The header, and X-Forwarded-Proto, count only on requests from an address
+# in WSO_TRUSTED_PROXIES (CIDRs); the client is WSO_TRUSTED_PROXY_HOPS entries from the right.
 WSO_CLIENT_ADDRESS_HEADER = env_str("WSO_CLIENT_ADDRESS_HEADER", "")
+WSO_TRUSTED_PROXIES = env_list("WSO_TRUSTED_PROXIES", "")
+WSO_TRUSTED_PROXY_HOPS = env_int("WSO_TRUSTED_PROXY_HOPS", 1)
 WSO_FLOW_MAX_AGE_SECONDS = env_int("WSO_FLOW_MAX_AGE_SECONDS", 30 * 60)
 WSO_WORK_DELAY = env_int("WSO_WORK_DELAY", 3600)
 WSO_WORKER_POLL_SECONDS = env_int("WSO_WORKER_POLL_SECONDS", 5)
@@ -185,8 +239,19 @@ if not REDIS_URL:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "wso_portal.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s"
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
