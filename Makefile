@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test e2e lint format migrations-check clean
+.PHONY: install run demo test e2e lint format migrations-check clean bench
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) is required (Python 3.11)" >&2; exit 1; }
@@ -40,6 +40,13 @@ test: install
 e2e: install
 	@[ -x /usr/bin/chromium ] || { echo "error: Chromium is missing at /usr/bin/chromium; run scripts/install-chromium" >&2; exit 1; }
 	DJANGO_SETTINGS_MODULE=wso_portal.settings.test $(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+# Pages and look-ups against a bare Django floor, as ratios (PostgreSQL, Redis and wrk needed).
+bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] || { echo "error: make bench needs wrk: apt-get install wrk" >&2; exit 1; }; \
+	  apt-get install -y -q wrk >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }; }
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "error: make bench needs PostgreSQL on 127.0.0.1:5432" >&2; exit 1; }
+	$(PY) bench/run.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -2,9 +2,12 @@
 
 from datetime import datetime
 
+from wso_portal.caching import briefly
+
 from .models import Acceptance, AgreementVersion
 
 
+@briefly
 def current_version() -> AgreementVersion | None:
     """The 同意書 subscribers must agree to now, or None when operators have published none."""
     return AgreementVersion.objects.current()

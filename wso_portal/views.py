@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from notification.models import Application, NotificationSetting
 
 from . import login as login_service
+from .caching import briefly
 from .decorators import line_required
 from .forms import LoginForm
 from .logs import security_event
@@ -65,7 +66,7 @@ def top(request: HttpRequest) -> HttpResponse:
         contract_statuses.setdefault(service_id, set()).add(status)
 
     rows = []
-    for service in Service.objects.all():
+    for service in services():
         if service.kind == Service.Kind.NOTIFICATION:
             status = _notification_status(line)
             url = _url("notification:usage_detail")
@@ -79,8 +80,18 @@ def top(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/top.html",
-        {"announcements": list(Announcement.objects.published()), "rows": rows},
+        {"announcements": published_announcements(), "rows": rows},
     )
+
+
+@briefly
+def services() -> list[Service]:
+    return list(Service.objects.all())
+
+
+@briefly
+def published_announcements() -> list[Announcement]:
+    return list(Announcement.objects.published())
 
 
 def _notification_status(line) -> str:

@@ -4,12 +4,14 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import ALICE_KEY
-from wso_portal.sessions import LOGGED_IN_AT
+from wso_portal.sessions import LOGGED_IN_AT, REFRESHED_AT
 
 LOGIN = reverse("portal:login")
 LOGOUT = reverse("portal:logout")
@@ -51,12 +53,30 @@ def test_the_session_ends_after_thirty_idle_minutes(client, alice):
 
 def test_each_request_restarts_the_idle_clock(client, alice):
     key = log_in(client, alice)
+    # Idle for 29 minutes: the last refresh was then, and the session ends in one minute.
+    session = client.session
+    session[REFRESHED_AT] -= 29 * 60
+    session.save()
     Session.objects.filter(session_key=key).update(
         expire_date=timezone.now() + timedelta(minutes=1)
     )
     assert client.get(TOP).status_code == 200
     expires = Session.objects.get(session_key=client.session.session_key).expire_date
     assert expires - timezone.now() > timedelta(minutes=29)
+
+
+def test_the_session_is_written_at_most_once_a_minute(client, alice):
+    log_in(client, alice)
+    with CaptureQueriesContext(connection) as fresh:
+        assert client.get(TOP).status_code == 200
+    assert not [q for q in fresh.captured_queries if "UPDATE" in q["sql"]]
+    session = client.session
+    session[REFRESHED_AT] -= 61
+    session.save()
+    with CaptureQueriesContext(connection) as stale:
+        assert client.get(TOP).status_code == 200
+    writes = [q for q in stale.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(writes) == 1 and "django_session" in writes[0]["sql"]
 
 
 def test_logout_flushes_the_session(client, alice):

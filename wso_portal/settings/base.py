@@ -40,7 +40,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "wso_portal.sessions.AbsoluteSessionLifetimeMiddleware",
+    "wso_portal.sessions.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -103,7 +103,8 @@ LOGIN_REDIRECT_URL = "portal:top"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env_int("WSO_SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True  # the 30 minutes count from the last request
+# The 30 idle minutes count from the last request, to within a minute (wso_portal.sessions).
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # However active, a session ends this long after its login (wso_portal.sessions).
 WSO_SESSION_MAX_AGE_SECONDS = env_int("WSO_SESSION_MAX_AGE_SECONDS", 8 * 3600)
@@ -194,6 +195,8 @@ WSO_WORKER_POLL_SECONDS = env_int("WSO_WORKER_POLL_SECONDS", 5)
 WSO_MAIL_MAX_ATTEMPTS = env_int("WSO_MAIL_MAX_ATTEMPTS", 5)
 WSO_MAIL_RETRY_BASE_SECONDS = env_int("WSO_MAIL_RETRY_BASE_SECONDS", 60)
 WSO_PROVIDERS_PER_PAGE = env_int("WSO_PROVIDERS_PER_PAGE", 20)
+# Seconds the services, announcements and current 同意書 are reused in a process (caching.py).
+WSO_READ_CACHE_SECONDS = env_int("WSO_READ_CACHE_SECONDS", 5)
 # Providers' API: look-ups per second per key, and how long disclosures are kept.
 WSO_API_RATE_LIMIT = env_int("WSO_API_RATE_LIMIT", 100)
 WSO_DISCLOSURE_RETENTION_DAYS = env_int("WSO_DISCLOSURE_RETENTION_DAYS", 400)

@@ -12,3 +12,5 @@ STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 # Webhooks to http://127.0.0.1 (the demo's receiver, the tests' servers).
 WSO_WEBHOOK_ALLOW_PRIVATE = True
+# Every test sees the rows it has just written (tests/portal/test_caching.py turns it on).
+WSO_READ_CACHE_SECONDS = 0

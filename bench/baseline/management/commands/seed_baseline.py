@@ -1,0 +1,56 @@
+"""100,000 rows in each of the floor's tables, and N logged-in users' session keys."""
+
+import random
+
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.management.base import BaseCommand
+from django.db import connection
+
+from bench.baseline.models import Customer, Item, Order
+from bench.baseline.views import ROWS
+
+
+class Command(BaseCommand):
+    def add_arguments(self, parser):
+        parser.add_argument("--sessions", type=int, default=32)
+
+    def handle(self, *args, sessions, **options):
+        if Item.objects.count() != ROWS:
+            self.seed()
+        User = get_user_model()
+        keys = []
+        for n in range(sessions):
+            user, _ = User.objects.get_or_create(username=f"bench{n:02d}")
+            store = SessionStore()
+            store["_auth_user_id"] = str(user.pk)
+            store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+            store["_auth_user_hash"] = user.get_session_auth_hash()
+            store.create()
+            keys.append(store.session_key)
+        self.stdout.write("\n".join(keys))
+
+    def seed(self):
+        rng = random.Random(1)
+        Order.objects.all().delete()
+        Customer.objects.all().delete()
+        Item.objects.all().delete()
+        Customer.objects.bulk_create(
+            (Customer(id=n, name=f"顧客{n}") for n in range(1, ROWS + 1)), batch_size=10_000
+        )
+        Order.objects.bulk_create(
+            (
+                Order(customer_id=rng.randint(1, ROWS), total=rng.randint(100, 99_999))
+                for _ in range(ROWS)
+            ),
+            batch_size=10_000,
+        )
+        Item.objects.bulk_create(
+            (
+                Item(id=n, category=(n - 1) // 40 + 1, name=f"商品{n}", price=rng.randint(1, 9999))
+                for n in range(1, ROWS + 1)
+            ),
+            batch_size=10_000,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")

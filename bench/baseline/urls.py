@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("db/", views.db),
+    path("session/", views.session),
+]
