@@ -9,6 +9,7 @@ import re
 import unicodedata
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -17,8 +18,11 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django_otp.admin import OTPAdminSite
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .access_keys import create_line_user, reset_access_key
+from .forms import OperatorLoginForm
 from .login import normalise
 from .models import (
     Announcement,
@@ -30,6 +34,35 @@ from .models import (
 )
 
 User = get_user_model()
+
+
+class OperatorAdminSite(OTPAdminSite):
+    """The admin's login goes through the portal's lockout and login rate (OperatorLoginForm);
+    with WSO_ADMIN_REQUIRE_MFA on, only operators verified by their TOTP code get in."""
+
+    login_form = OperatorLoginForm
+    login_template = "admin/login.html"
+
+    def has_permission(self, request):
+        if settings.WSO_ADMIN_REQUIRE_MFA:
+            return super().has_permission(request)  # and request.user.is_verified()
+        return admin.AdminSite.has_permission(self, request)
+
+    def login(self, request, extra_context=None):
+        response = super().login(request, extra_context)
+        form = (getattr(response, "context_data", None) or {}).get("form")
+        if getattr(form, "rate_limited", False):
+            response.status_code = 429
+        return response
+
+
+# The default site, which every app registers with, becomes the operators' site in place:
+# the same instance, registry and URLs.
+admin.site.__class__ = OperatorAdminSite
+# Operators enrol with `manage.py operator_totp`, which shows the secret once; the admin would
+# show it again (QR code) to anyone with the change permission.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
 
 
 def normalise_search_term(term: str) -> str:
@@ -287,7 +320,9 @@ class LockoutAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "key", "until", "is_active"]
     list_filter = [LockoutActiveFilter, "kind"]
     search_fields = ["=key"]
-    search_help_text = "フレッツナンバーまたは接続元アドレス (完全一致) で検索します。"
+    search_help_text = (
+        "フレッツナンバー、運用者のユーザー名、または接続元アドレス (完全一致) で検索します。"
+    )
     actions = ["lift"]
 
     @admin.display(description="ロック中", boolean=True)

@@ -1,7 +1,11 @@
 import re
+import unicodedata
 
 from django import forms
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 
+from . import login
 from .login import normalise
 
 
@@ -39,3 +43,44 @@ class LoginForm(forms.Form):
         if not re.fullmatch(r"[A-Z0-9]{8}", value):
             raise forms.ValidationError("アクセスキーは英数字8文字で入力してください。")
         return value
+
+
+class OperatorLoginForm(AdminAuthenticationForm):
+    """The admin's login: username + password, and the authenticator app's code when
+    WSO_ADMIN_REQUIRE_MFA is on. Over the address's login rate it stops before any hash; else
+    login.attempt_operator checks, counts, locks and logs as for subscribers."""
+
+    otp_token = forms.CharField(
+        label="確認コード",
+        max_length=10,
+        help_text="認証アプリに表示される6桁の数字",
+        error_messages={"required": "確認コードを入力してください。"},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.rate_limited = False
+        if not settings.WSO_ADMIN_REQUIRE_MFA:
+            del self.fields["otp_token"]
+
+    def clean_otp_token(self) -> str:
+        return re.sub(r"\s", "", unicodedata.normalize("NFKC", self.cleaned_data["otp_token"]))
+
+    def clean(self):
+        if login.rate_exceeded(self.request):
+            self.rate_limited = True
+            raise forms.ValidationError(login.TOO_MANY_ATTEMPTS, code="rate_limited")
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        code = self.cleaned_data.get("otp_token", "")
+        if username is None or not password or ("otp_token" in self.fields and not code):
+            return self.cleaned_data  # the fields' own errors say what is missing
+        result = login.attempt_operator(self.request, username, password, code)
+        if not result.ok:
+            raise forms.ValidationError(result.message, code="invalid_login")
+        self.user_cache = result.user
+        self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data

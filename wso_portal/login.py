@@ -1,21 +1,30 @@
-"""Login of a subscriber: input normalisation, the client address, failures and lockout.
+"""Logins of subscribers (portal) and operators (admin): input normalisation, the client address,
+a rate per address, failures and lockout.
 
-Failures and locks live in the database (LoginAttempt, Lockout), so every process behind the
-load balancer sees the same counts.
+Both kinds of login go through one counting and locking path (_attempt): an account (a line's
+フレッツナンバー or an operator's username) and the client address each lock after
+WSO_LOCKOUT_FAILURES counted failures. Failures and locks live in the database (LoginAttempt,
+Lockout), so every process behind the load balancer sees the same counts.
 """
 
 import ipaddress
+import json
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Max, Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django_otp import verify_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_ratelimit.core import get_usage
 
 from .backends import check_access_key
 from .decorators import LINE_UNAVAILABLE
@@ -25,6 +34,13 @@ logger = logging.getLogger("wso_portal.login")
 
 WRONG_PAIR = "フレッツナンバーまたはアクセスキーが正しくありません。"
 NOT_OWN_LINE = "必ず回線情報通知先をご利用になる回線からご利用ください。"
+# One message whichever part was wrong, so a guess never learns that the password was right.
+WRONG_OPERATOR = "ユーザー名またはパスワードが正しくありません。"
+WRONG_OPERATOR_WITH_CODE = "ユーザー名、パスワードまたは確認コードが正しくありません。"
+TOO_MANY_ATTEMPTS = (
+    "この接続元からのログインが短時間に多すぎるため、受け付けませんでした。"
+    "しばらく待ってから再度お試しください。"
+)
 
 # Whitespace is removed by \s; these are the hyphen-like characters people (and IMEs) type.
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ーｰ－]+")
@@ -63,9 +79,40 @@ def client_address_meta_key() -> str:
     return header
 
 
+def rate_exceeded(request: HttpRequest) -> bool:
+    """Whether this login POST is over WSO_LOGIN_RATE for its client address (its lock unit).
+
+    Called before the form is checked, so before any password hash. The lockout alone does not
+    bound the hashing: it counts failures only, so successes, a suspended line's right key and
+    guesses spread over the window each still cost one Argon2 hash (about 100 MiB of memory and
+    tens of milliseconds of CPU). Counting every POST, whatever its outcome, caps that at
+    WSO_LOGIN_RATE hashes per address (an IPv6 client's /64) across /login/ and /admin/login/.
+    """
+    if not settings.WSO_LOGIN_RATE:
+        return False
+    address = client_address(request)
+    try:
+        usage = get_usage(
+            request,
+            group="wso_portal.login",
+            key=lambda group, request: address_lock_key(address),
+            rate=settings.WSO_LOGIN_RATE,
+            increment=True,
+        )
+    except Exception:
+        # The rate guards capacity; the lockout still guards the accounts without the cache.
+        logger.exception("login rate not counted (cache) address=%s", address)
+        return False
+    if usage is not None and usage["should_limit"]:
+        logger.warning("login refused address=%s outcome=rate_limited", address)
+        return True
+    return False
+
+
 class Outcome:
     SUCCESS = "success"
     WRONG = "wrong"
+    WRONG_CODE = "wrong_code"
     LOCKED = "locked"
     NOT_OWN_LINE = "not_own_line"
     UNAVAILABLE = "unavailable"
@@ -76,8 +123,35 @@ class Outcome:
 # Outcomes that count towards a lock. A pending attempt is one whose key is being checked:
 # counting it makes concurrent guesses see each other. A client outside the line's prefix
 # never had its key checked, so it counts against its own address only.
-_COUNTED_FOR_LINE = (Outcome.WRONG, Outcome.PENDING, Outcome.OVER_LIMIT)
-_COUNTED_FOR_ADDRESS = (*_COUNTED_FOR_LINE, Outcome.NOT_OWN_LINE)
+_COUNTED_FOR_ACCOUNT = (Outcome.WRONG, Outcome.WRONG_CODE, Outcome.PENDING, Outcome.OVER_LIMIT)
+_COUNTED_FOR_ADDRESS = (*_COUNTED_FOR_ACCOUNT, Outcome.NOT_OWN_LINE)
+
+
+@dataclass(frozen=True)
+class Account:
+    """Who is logging in: a line by its フレッツナンバー or an operator by username. Its
+    attempts are LoginAttempt rows of this kind, its lock a Lockout of the same kind."""
+
+    kind: str  # LoginAttempt.Kind; Lockout.Kind has the same values
+    name: str
+
+    def log(self, address: str, outcome: str) -> None:
+        """One key=value line: `login …` with the フレッツナンバー, `admin login …` with the
+        username; never the key, password or code."""
+        event, field = ("login", "flets_number")
+        if self.kind == LoginAttempt.Kind.OPERATOR:
+            event, field = ("admin login", "username")
+        if outcome == Outcome.SUCCESS:
+            logger.info("%s success %s=%s address=%s", event, field, _logged(self.name), address)
+        else:
+            logger.warning(
+                "%s failure %s=%s address=%s outcome=%s",
+                event,
+                field,
+                _logged(self.name),
+                address,
+                outcome,
+            )
 
 
 @dataclass
@@ -88,6 +162,15 @@ class LoginResult:
     @property
     def ok(self) -> bool:
         return self.user is not None
+
+
+@dataclass
+class _Checked:
+    """What an account's own check found once the lockout let it run."""
+
+    outcome: str
+    user: AbstractBaseUser | None = None
+    message: str = ""
 
 
 def locked_message(until: datetime) -> str:
@@ -103,80 +186,140 @@ def locked_message(until: datetime) -> str:
 def attempt(request: HttpRequest, flets_number: str, access_key: str) -> LoginResult:
     """Check a normalised pair from `request`'s client; record and log the outcome.
 
-    Order: a locked client address; the own-line check (when on), which refuses before the key
-    is looked at and counts only against the address; a locked line; then the key.
+    The own-line check (when on) refuses before the key is looked at and counts only against
+    the address.
     """
+
+    def outside_own_line(address: str) -> bool:
+        if not settings.WSO_REQUIRE_OWN_LINE:
+            return False
+        line = SubscriberLine.objects.filter(flets_number=flets_number).first()
+        return line is None or not line.owns_address(address)
+
+    def check() -> _Checked:
+        line = check_access_key(flets_number, access_key)
+        if line is None:
+            return _Checked(Outcome.WRONG, message=WRONG_PAIR)
+        if line.status != SubscriberLine.Status.ACTIVE:
+            return _Checked(Outcome.UNAVAILABLE, message=LINE_UNAVAILABLE)
+        return _Checked(Outcome.SUCCESS, user=line.user)
+
+    account = Account(LoginAttempt.Kind.LINE, flets_number)
+    return _attempt(request, account, check, outside_own_line=outside_own_line)
+
+
+def attempt_operator(
+    request: HttpRequest, username: str, password: str, code: str = ""
+) -> LoginResult:
+    """An operator's admin login: username + password (StaffBackend) and, when
+    WSO_ADMIN_REQUIRE_MFA is on, the code of the operator's TOTP device. Locked, recorded and
+    logged like a subscriber's login; a wrong code counts as a failure like a wrong password."""
+    require_code = settings.WSO_ADMIN_REQUIRE_MFA
+    wrong = WRONG_OPERATOR_WITH_CODE if require_code else WRONG_OPERATOR
+
+    def check() -> _Checked:
+        # Through auth.authenticate, so user_login_failed is sent as for any other login.
+        user = auth.authenticate(request, username=username, password=password)
+        if user is None or not user.is_staff:
+            return _Checked(Outcome.WRONG, message=wrong)
+        if require_code:
+            device = _verified_device(user, code)
+            if device is None:
+                return _Checked(Outcome.WRONG_CODE, message=wrong)
+            # django_otp marks the session verified when auth.login sees this.
+            user.otp_device = device
+        return _Checked(Outcome.SUCCESS, user=user)
+
+    return _attempt(request, Account(LoginAttempt.Kind.OPERATOR, username), check)
+
+
+def _verified_device(user: AbstractBaseUser, code: str) -> TOTPDevice | None:
+    """The operator's confirmed TOTP device if `code` is its current one (used once only)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-pk").first()
+    if device is None or not code:
+        return None
+    return verify_token(user, device.persistent_id, code)
+
+
+def _attempt(
+    request: HttpRequest,
+    account: Account,
+    check: Callable[[], _Checked],
+    *,
+    outside_own_line: Callable[[str], bool] | None = None,
+) -> LoginResult:
+    """The lockout around an account's own check. Order: a locked client address; the own-line
+    check, if any; a locked account; then `check`, counted before it runs."""
     address = client_address(request)
     now = timezone.now()
 
     lock = _active_lock(Lockout.Kind.ADDRESS, address_lock_key(address), now)
     if lock:
-        _record(flets_number, address, Outcome.LOCKED)
-        return _refuse(flets_number, address, Outcome.LOCKED, locked_message(lock.until))
+        _record(account, address, Outcome.LOCKED)
+        return _refuse(account, address, Outcome.LOCKED, locked_message(lock.until))
 
-    if settings.WSO_REQUIRE_OWN_LINE:
-        line = SubscriberLine.objects.filter(flets_number=flets_number).first()
-        if line is None or not line.owns_address(address):
-            _record(flets_number, address, Outcome.NOT_OWN_LINE)
-            if _failures(address=address, now=now) >= settings.WSO_LOCKOUT_FAILURES:
-                until = _lock(address=address, now=now)
-                return _refuse(flets_number, address, Outcome.LOCKED, locked_message(until))
-            return _refuse(flets_number, address, Outcome.NOT_OWN_LINE, NOT_OWN_LINE)
+    if outside_own_line is not None and outside_own_line(address):
+        _record(account, address, Outcome.NOT_OWN_LINE)
+        if _failures(address=address, now=now) >= settings.WSO_LOCKOUT_FAILURES:
+            until = _lock(address=address, now=now)
+            return _refuse(account, address, Outcome.LOCKED, locked_message(until))
+        return _refuse(account, address, Outcome.NOT_OWN_LINE, NOT_OWN_LINE)
 
-    lock = _active_lock(Lockout.Kind.LINE, flets_number, now)
+    lock = _active_lock(account.kind, account.name, now)
     if lock:
-        _record(flets_number, address, Outcome.LOCKED)
-        return _refuse(flets_number, address, Outcome.LOCKED, locked_message(lock.until))
+        _record(account, address, Outcome.LOCKED)
+        return _refuse(account, address, Outcome.LOCKED, locked_message(lock.until))
 
     # Concurrent guesses: each one is counted before its key is checked and stays counted, so
     # at most WSO_LOCKOUT_FAILURES of them get that far; the lock is looked at again after
     # counting, because a lock set meanwhile starts a new count.
-    pending = _record(flets_number, address, Outcome.PENDING)
-    if _over_limit(flets_number, address, now, allowed=settings.WSO_LOCKOUT_FAILURES):
+    pending = _record(account, address, Outcome.PENDING)
+    if _over_limit(account, address, now, allowed=settings.WSO_LOCKOUT_FAILURES):
         pending.reason = Outcome.OVER_LIMIT
         pending.save(update_fields=["reason"])
-        until = _lock(flets_number=flets_number, address=address, now=now)
-        return _refuse(flets_number, address, Outcome.LOCKED, locked_message(until))
-    lock = _active_lock(Lockout.Kind.LINE, flets_number, timezone.now()) or _active_lock(
+        until = _lock(account=account, address=address, now=now)
+        return _refuse(account, address, Outcome.LOCKED, locked_message(until))
+    lock = _active_lock(account.kind, account.name, timezone.now()) or _active_lock(
         Lockout.Kind.ADDRESS, address_lock_key(address), timezone.now()
     )
     if lock:
         pending.reason = Outcome.LOCKED
         pending.save(update_fields=["reason"])
-        return _refuse(flets_number, address, Outcome.LOCKED, locked_message(lock.until))
+        return _refuse(account, address, Outcome.LOCKED, locked_message(lock.until))
 
-    line = check_access_key(flets_number, access_key)
-    if line is None:
-        pending.reason = Outcome.WRONG
-        pending.save(update_fields=["reason"])
-        if _over_limit(flets_number, address, now, allowed=settings.WSO_LOCKOUT_FAILURES - 1):
-            until = _lock(flets_number=flets_number, address=address, now=now)
-            return _refuse(flets_number, address, Outcome.LOCKED, locked_message(until))
-        return _refuse(flets_number, address, Outcome.WRONG, WRONG_PAIR)
-
-    if line.status != SubscriberLine.Status.ACTIVE:
-        pending.reason = Outcome.UNAVAILABLE
-        pending.save(update_fields=["reason"])
-        return _refuse(flets_number, address, Outcome.UNAVAILABLE, LINE_UNAVAILABLE)
-
-    pending.reason = Outcome.SUCCESS
-    pending.succeeded = True
+    checked = check()
+    pending.reason = checked.outcome
+    pending.succeeded = checked.outcome == Outcome.SUCCESS
     pending.save(update_fields=["reason", "succeeded"])
-    logger.info("login success flets_number=%s address=%s", flets_number, address)
-    return LoginResult(user=line.user)
+    if pending.succeeded:
+        account.log(address, Outcome.SUCCESS)
+        return LoginResult(user=checked.user)
+    if checked.outcome in _COUNTED_FOR_ACCOUNT and _over_limit(
+        account, address, now, allowed=settings.WSO_LOCKOUT_FAILURES - 1
+    ):
+        until = _lock(account=account, address=address, now=now)
+        return _refuse(account, address, Outcome.LOCKED, locked_message(until))
+    return _refuse(account, address, checked.outcome, checked.message)
 
 
-def _refuse(flets_number: str, address: str, outcome: str, message: str) -> LoginResult:
+def _refuse(account: Account, address: str, outcome: str, message: str) -> LoginResult:
     """Log a refusal (already recorded) and say why."""
-    logger.warning(
-        "login failure flets_number=%s address=%s outcome=%s", flets_number, address, outcome
-    )
+    account.log(address, outcome)
     return LoginResult(user=None, message=message)
 
 
-def _record(flets_number: str, address: str, outcome: str) -> LoginAttempt:
+def _logged(value: str) -> str:
+    """A typed value fit for a key=value line: as it is when plain, else JSON-quoted (a
+    username may hold spaces, '=' or line breaks)."""
+    if re.fullmatch(r"[\w.@+-]+", value):
+        return value
+    return json.dumps(value)  # ASCII only: no line or paragraph separator gets through
+
+
+def _record(account: Account, address: str, outcome: str) -> LoginAttempt:
     return LoginAttempt.objects.create(
-        flets_number=flets_number,
+        kind=account.kind,
+        flets_number=account.name,
         client_address=address,
         address_key=address_lock_key(address),
         succeeded=outcome == Outcome.SUCCESS,
@@ -188,13 +331,14 @@ def _active_lock(kind: str, key: str, now: datetime) -> Lockout | None:
     return Lockout.objects.filter(kind=kind, key=key, until__gt=now).order_by("-until").first()
 
 
-def _failures(*, now: datetime, address: str | None = None, flets_number: str | None = None):
+def _failures(*, now: datetime, address: str | None = None, account: Account | None = None):
     """Counted failures in the window, after the last lock of that key was set (those before it
-    are spent) and, for a line, after its last successful login."""
+    are spent) and, for an account, after its last successful login."""
     since = now - timedelta(seconds=settings.WSO_LOCKOUT_WINDOW_SECONDS)
-    if flets_number is not None:
-        kind, key, attempts = Lockout.Kind.LINE, flets_number, Q(flets_number=flets_number)
-        counted = _COUNTED_FOR_LINE
+    if account is not None:
+        kind, key = account.kind, account.name
+        attempts = Q(kind=account.kind, flets_number=account.name)
+        counted = _COUNTED_FOR_ACCOUNT
         last_success = LoginAttempt.objects.filter(attempts, succeeded=True).aggregate(
             at=Max("at")
         )["at"]
@@ -210,23 +354,21 @@ def _failures(*, now: datetime, address: str | None = None, flets_number: str | 
     return LoginAttempt.objects.filter(attempts, at__gt=since, reason__in=counted).count()
 
 
-def _over_limit(flets_number: str, address: str, now: datetime, *, allowed: int) -> bool:
+def _over_limit(account: Account, address: str, now: datetime, *, allowed: int) -> bool:
     return (
-        _failures(flets_number=flets_number, now=now) > allowed
+        _failures(account=account, now=now) > allowed
         or _failures(address=address, now=now) > allowed
     )
 
 
-def _lock(*, now: datetime, address: str, flets_number: str | None = None) -> datetime:
+def _lock(*, now: datetime, address: str, account: Account | None = None) -> datetime:
     until = now + timedelta(seconds=settings.WSO_LOCKOUT_SECONDS)
     set_at = timezone.now()  # after the failure that caused it, which is then spent
     Lockout.objects.create(
         kind=Lockout.Kind.ADDRESS, key=address_lock_key(address), until=until, created_at=set_at
     )
-    if flets_number is not None:
-        Lockout.objects.create(
-            kind=Lockout.Kind.LINE, key=flets_number, until=until, created_at=set_at
-        )
+    if account is not None:
+        Lockout.objects.create(kind=account.kind, key=account.name, until=until, created_at=set_at)
     return until
 
 

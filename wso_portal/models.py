@@ -287,9 +287,17 @@ def address_lock_key(address: str) -> str:
 
 
 class LoginAttempt(models.Model):
-    """Every login try, kept to count failures for the lockout (never the access key)."""
+    """Every login try, a subscriber's or an operator's, kept to count failures for the lockout
+    (never the access key or the password)."""
 
-    flets_number = models.CharField("フレッツナンバー", max_length=64, db_index=True)
+    class Kind(models.TextChoices):
+        # The same values as the account's Lockout.Kind.
+        LINE = "line", "回線"
+        OPERATOR = "operator", "運用者"
+
+    kind = models.CharField("種別", max_length=10, choices=Kind, default=Kind.LINE)
+    # A line's フレッツナンバー, or the username an operator typed (up to a username's length).
+    flets_number = models.CharField("アカウント", max_length=150, db_index=True)
     client_address = models.GenericIPAddressField("接続元")
     # What the address lock counts: the /64 of an IPv6 client (which may rotate within it), an
     # IPv4 address as it is (address_lock_key).
@@ -308,14 +316,15 @@ class LoginAttempt(models.Model):
 
 
 class Lockout(models.Model):
-    """A line or a client address that may not log in until `until`."""
+    """A line, an operator's username or a client address that may not log in until `until`."""
 
     class Kind(models.TextChoices):
         LINE = "line", "回線"
         ADDRESS = "address", "接続元"
+        OPERATOR = "operator", "運用者"
 
     kind = models.CharField("種別", max_length=10, choices=Kind)
-    key = models.CharField("対象", max_length=64)
+    key = models.CharField("対象", max_length=150)
     until = models.DateTimeField("解除日時")
     created_at = models.DateTimeField("ロック日時", default=timezone.now)
 

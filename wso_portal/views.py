@@ -23,6 +23,11 @@ def login(request: HttpRequest) -> HttpResponse:
     if getattr(request.user, "line", None) is not None:
         return redirect("portal:top")
     form = LoginForm(request.POST or None)
+    if request.method == "POST" and login_service.rate_exceeded(request):
+        # Before the form is checked: nothing is hashed, recorded or counted.
+        form.add_error(None, login_service.TOO_MANY_ATTEMPTS)
+        context = {"form": form, "next": _next_page(request)}
+        return render(request, "portal/login.html", context, status=429)
     if request.method == "POST" and form.is_valid():
         result = login_service.attempt(
             request, form.cleaned_data["flets_number"], form.cleaned_data["access_key"]

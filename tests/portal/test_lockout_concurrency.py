@@ -1,6 +1,7 @@
 import threading
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
@@ -49,4 +50,38 @@ def test_concurrent_guesses_check_at_most_the_allowed_number_of_keys(settings):
     response = Client(REMOTE_ADDR="198.51.100.9").post(
         reverse("portal:login"), {"flets_number": line.flets_number, "access_key": "RIGHT123"}
     )
+    assert "ログインを停止" in response.context["form"].non_field_errors()[0]
+
+
+def test_concurrent_admin_guesses_check_at_most_the_allowed_number_of_passwords(settings):
+    settings.WSO_LOCKOUT_FAILURES = 5
+    get_user_model().objects.create_superuser(username="operator", password="right-pass-2026")
+    guesses = 20
+    barrier = threading.Barrier(guesses)
+    codes = []
+
+    def guess(n):
+        try:
+            barrier.wait()
+            response = Client(REMOTE_ADDR=f"192.0.2.{n + 1}").post(
+                reverse("admin:login"), {"username": "operator", "password": f"wrong-{n}"}
+            )
+            codes.append(response.status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert codes == [200] * guesses
+    assert LoginAttempt.objects.filter(kind="operator", reason="wrong").count() <= 5
+    assert LoginAttempt.objects.filter(reason="pending").count() == 0
+    assert Lockout.objects.filter(kind="operator", key="operator").exists()
+    response = Client(REMOTE_ADDR="198.51.100.9").post(
+        reverse("admin:login"), {"username": "operator", "password": "right-pass-2026"}
+    )
+    assert response.status_code == 200
     assert "ログインを停止" in response.context["form"].non_field_errors()[0]

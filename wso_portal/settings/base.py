@@ -22,6 +22,9 @@ INSTALLED_APPS = [
     "csp",
     "crispy_forms",
     "crispy_bootstrap5",
+    # Before wso_portal, whose admin takes the TOTP devices off the admin (operator_totp).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "wso_portal",
     "agreements",
     "notification",
@@ -40,6 +43,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "wso_portal.sessions.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -183,6 +187,12 @@ WSO_LOCKOUT_SECONDS = env_int("WSO_LOCKOUT_SECONDS", 15 * 60)
 WSO_REQUIRE_OWN_LINE = env_bool("WSO_REQUIRE_OWN_LINE", False)
 # Login attempts and locks are kept this long (manage.py purge); the lockout needs far less.
 WSO_LOGIN_RECORD_RETENTION_DAYS = env_int("WSO_LOGIN_RECORD_RETENTION_DAYS", 90)
+# Login POSTs (portal and admin) per client address (an IPv6 client's /64), counted in the
+# default cache before any password is hashed; empty: no limit.
+WSO_LOGIN_RATE = env_str("WSO_LOGIN_RATE", "10/m")
+# Operators log in to the admin with a TOTP code as well (manage.py operator_totp). On in prod.
+WSO_ADMIN_REQUIRE_MFA = env_bool("WSO_ADMIN_REQUIRE_MFA", False)
+OTP_TOTP_ISSUER = "WSO 運用管理"
 # Behind proxies: the request header carrying the client's address (e.g. X-Forwarded-For).
 # Empty: REMOTE_ADDR. The header, and X-Forwarded-Proto, count only on requests from an address
 # in WSO_TRUSTED_PROXIES (CIDRs); the client is WSO_TRUSTED_PROXY_HOPS entries from the right.

@@ -9,6 +9,8 @@ CACHES = {
 }
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 DEBUG = False
+# Operators' admin logins need the TOTP code too.
+WSO_ADMIN_REQUIRE_MFA = env_bool("WSO_ADMIN_REQUIRE_MFA", True)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -7,6 +7,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WSO_REQUIRE_OWN_LINE = False
+WSO_ADMIN_REQUIRE_MFA = False
+# The tests share one in-process cache and log in from 127.0.0.1 all the time: the login rate
+# is turned on by the tests of it (tests/portal/test_admin_login.py).
+WSO_LOGIN_RATE = ""
 # Tests never run collectstatic: serve static files straight from the finders.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
