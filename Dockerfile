@@ -18,6 +18,7 @@ COPY wso_portal/ wso_portal/
 COPY notification/ notification/
 COPY agreements/ agreements/
 COPY providers/ providers/
+COPY audit/ audit/
 COPY templates/ templates/
 COPY static/ static/
 COPY fixtures/ fixtures/

@@ -4,6 +4,8 @@ import unicodedata
 from django import forms
 from django.contrib import admin, messages
 
+from audit import services as audit
+from audit.models import AuditEntry
 from wso_portal.admin import (
     LineColumnsMixin,
     LineSearchMixin,
@@ -258,17 +260,29 @@ class ApplicationAdmin(ViewOnlyMixin, LineColumnsMixin, LineSearchMixin, admin.M
 
     @admin.action(description="選択された申込を取消", permissions=["operate"])
     def cancel(self, request, queryset):
-        self._each(request, queryset, cancel_application, "申込を取消しました")
+        self._each(
+            request,
+            queryset,
+            cancel_application,
+            "申込を取消しました",
+            AuditEntry.Action.CANCEL_APPLICATION,
+        )
 
     @admin.action(description="選択された申込を今すぐ工事", permissions=["operate"])
     def apply_now(self, request, queryset):
-        self._each(request, queryset, apply_now, "工事を完了しました")
+        self._each(request, queryset, apply_now, "工事を完了しました", AuditEntry.Action.APPLY_NOW)
 
     @admin.action(description="選択された申込の完了通知メールを再送", permissions=["operate"])
     def retry_mail(self, request, queryset):
-        self._each(request, queryset, retry_mail, "完了通知メールを送信待ちに戻しました")
+        self._each(
+            request,
+            queryset,
+            retry_mail,
+            "完了通知メールを送信待ちに戻しました",
+            AuditEntry.Action.RETRY_MAIL,
+        )
 
-    def _each(self, request, queryset, service, done):
+    def _each(self, request, queryset, service, done, action):
         by = request.user.get_username()
         succeeded, failed = [], []
         for pk in queryset.values_list("pk", flat=True):
@@ -277,6 +291,13 @@ class ApplicationAdmin(ViewOnlyMixin, LineColumnsMixin, LineSearchMixin, admin.M
             except (NotOpen, MailNotRetryable) as exc:
                 self.message_user(request, str(exc), messages.WARNING)
                 continue
+            audit.record(
+                request,
+                action,
+                application,
+                state=application.state,
+                mail_state=application.mail_state,
+            )
             self.log_change(request, application, done)
             if application.state == Application.State.FAILED:
                 failed.append(application)

@@ -30,6 +30,8 @@ from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from audit import services as audit
+from audit.models import AuditEntry
 from notification.admin import ProviderColumnsMixin, ServiceProviderAdmin
 from notification.models import ServiceProvider
 from wso_portal.admin import (
@@ -177,6 +179,9 @@ class ProviderKeyAdmin(StepPageMixin, ProviderColumnsMixin, admin.ModelAdmin):
             try:
                 with transaction.atomic():
                     key, plain = create_key(provider)
+                    audit.record(
+                        request, AuditEntry.Action.ISSUE_API_KEY, key, provider=provider.code
+                    )
                     self.log_addition(request, key, [{"added": {}}])
             except TooManyKeys as exc:
                 form.add_error("provider", str(exc))
@@ -237,6 +242,7 @@ class ProviderKeyAdmin(StepPageMixin, ProviderColumnsMixin, admin.ModelAdmin):
     def _revoke(self, request, keys):
         revoked = [key for key in keys if revoke_key(key)]
         for key in revoked:
+            audit.record(request, AuditEntry.Action.REVOKE_API_KEY, key, provider=key.provider.code)
             self.log_change(request, key, "失効させました")
         if revoked:
             prefixes = "、".join(f"{key.provider.code} {key.display_prefix}…" for key in revoked)
@@ -517,6 +523,23 @@ class EndpointAdmin(StepPageMixin, ProviderColumnsMixin, admin.ModelAdmin):
         endpoint, secret = register_endpoint(obj.provider, obj.url)
         obj.pk, obj.created_at = endpoint.pk, endpoint.created_at
         obj.issued_secret = secret
+        if change:
+            audit.record(
+                request,
+                AuditEntry.Action.CHANGE_ENDPOINT,
+                endpoint,
+                provider=endpoint.provider.code,
+                url_before=form.initial.get("url"),
+                url=endpoint.url,
+            )
+        else:
+            audit.record(
+                request,
+                AuditEntry.Action.REGISTER_ENDPOINT,
+                endpoint,
+                provider=endpoint.provider.code,
+                url=endpoint.url,
+            )
 
     def response_add(self, request, obj, post_url_continue=None):
         return self._secrets_page(
@@ -562,6 +585,12 @@ class EndpointAdmin(StepPageMixin, ProviderColumnsMixin, admin.ModelAdmin):
         with transaction.atomic():
             for endpoint in endpoints:
                 issued.append((endpoint, rotate_secret(endpoint, now=now)))
+                audit.record(
+                    request,
+                    AuditEntry.Action.ROTATE_SECRET,
+                    endpoint,
+                    provider=endpoint.provider.code,
+                )
                 self.log_change(request, endpoint, "署名鍵を更新しました")
         overlap_ends = now + timedelta(seconds=settings.WSO_WEBHOOK_SECRET_OVERLAP_SECONDS)
         return self._secrets_page(
@@ -613,6 +642,15 @@ class EndpointAdmin(StepPageMixin, ProviderColumnsMixin, admin.ModelAdmin):
                 f"{endpoint.provider.code} へのテスト送信は失敗しました ({outcome})。",
                 messages.ERROR,
             )
+        audit.record(
+            request,
+            AuditEntry.Action.SEND_TEST,
+            endpoint,
+            provider=endpoint.provider.code,
+            succeeded=attempt.succeeded,
+            status_code=attempt.status_code,
+            error=attempt.error,
+        )
         self.log_change(request, endpoint, f"テスト送信しました ({outcome})")
 
 
@@ -732,6 +770,13 @@ class WebhookEventAdmin(ViewOnlyMixin, ProviderColumnsMixin, LineSearchMixin, ad
         with transaction.atomic():
             for event in events:
                 redeliver(event, now=now)
+                audit.record(
+                    request,
+                    AuditEntry.Action.REDELIVER_EVENT,
+                    event,
+                    provider=event.provider.code,
+                    state_before=event.state,
+                )
                 self.log_change(request, event, "再送を指示しました")
         self.message_user(
             request,

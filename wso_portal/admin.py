@@ -21,6 +21,9 @@ from django.utils.cache import add_never_cache_headers
 from django_otp.admin import OTPAdminSite
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit import services as audit
+from audit.models import AuditEntry
+
 from .access_keys import create_line_user, reset_access_key
 from .forms import OperatorLoginForm
 from .login import normalise
@@ -180,7 +183,11 @@ class SubscriberLineAdmin(LineSearchMixin, admin.ModelAdmin):
             return no_store(
                 TemplateResponse(request, "admin/wso_portal/reissue_confirm.html", context)
             )
-        issued = [(line, reset_access_key(line)) for line in lines]
+        issued = []
+        with transaction.atomic():
+            for line in lines:
+                issued.append((line, reset_access_key(line)))
+                audit.record(request, AuditEntry.Action.REISSUE_ACCESS_KEY, line)
         return self._keys_issued(request, issued, created=False)
 
     def _keys_issued(self, request, issued, *, created: bool):
@@ -332,8 +339,12 @@ class LockoutAdmin(ReadOnlyAdmin):
     @admin.action(description="ロックを解除")
     def lift(self, request, queryset):
         now = timezone.now()
-        lifted = queryset.filter(until__gt=now).update(until=now)
-        self.message_user(request, f"{lifted}件のロックを解除しました。", messages.SUCCESS)
+        with transaction.atomic():
+            locks = list(queryset.filter(until__gt=now).select_for_update())
+            Lockout.objects.filter(pk__in=[lock.pk for lock in locks]).update(until=now)
+            for lock in locks:
+                audit.record(request, AuditEntry.Action.LIFT_LOCK, lock, locked_until=lock.until)
+        self.message_user(request, f"{len(locks)}件のロックを解除しました。", messages.SUCCESS)
 
     def get_actions(self, request):
         # The list is read-only, yet lifting a lock needs the change permission.

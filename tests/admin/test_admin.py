@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import Acceptance, AgreementVersion
+from audit.models import AuditEntry
 from notification.models import BlockedMailDomain, NotificationSetting, ServiceProvider
 from providers.models import WebhookEvent
 from providers.webhooks import register_endpoint
@@ -71,6 +72,13 @@ def populate(count: int) -> None:
             type=WebhookEvent.Type.ENABLED,
             webhook_id=f"msg_{line.pk:032x}",
             data={},
+        )
+        AuditEntry.objects.create(
+            action=AuditEntry.Action.REISSUE_ACCESS_KEY,
+            operator="operator",
+            target_type="wso_portal.SubscriberLine",
+            target_id=str(line.pk),
+            target_repr=str(line),
         )
 
 

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "agreements",
     "notification",
     "providers",
+    "audit",
     "ninja",
     "django_ratelimit",
 ]
