@@ -7,12 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from agreements.models import AgreementVersion
 from agreements.services import record_acceptance
+from wso_portal.caching import briefly
 
 from .models import (
     Application,
@@ -53,6 +58,36 @@ def not_notifying_providers(line) -> QuerySet[ServiceProvider]:
         .annotate(in_progress=Exists(_open_item(line, "pk")))
         .order_by("code")
     )
+
+
+@briefly
+def active_provider_count() -> int:
+    return ServiceProvider.objects.filter(active=True).count()
+
+
+@receiver([post_save, post_delete], sender=ServiceProvider, dispatch_uid="provider_count")
+def _forget_provider_count(**kwargs) -> None:
+    active_provider_count.forget()  # in this process at once; in the others within seconds
+
+
+def not_notifying_count(line) -> int:
+    """How many providers screen 3 lists, without scanning them all: the active providers, less
+    those the line says 通知する to (an index on the line's settings)."""
+    notifying = line.notification_settings.filter(notify=True, provider__active=True).count()
+    # The first term may be a few seconds old (another process changed a provider): never < 0.
+    return max(0, active_provider_count() - notifying)
+
+
+class NotNotifyingPaginator(Paginator):
+    """Screen 3's pages, counted by not_notifying_count rather than by counting the list."""
+
+    def __init__(self, line, per_page: int):
+        super().__init__(not_notifying_providers(line), per_page)
+        self.line = line
+
+    @cached_property
+    def count(self) -> int:
+        return not_notifying_count(self.line)
 
 
 def choice(line, direction: str) -> QuerySet:

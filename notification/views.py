@@ -24,9 +24,9 @@ from .models import ApplicationItem, Direction, ServiceProvider
 from .services import (
     Applicant,
     ChoiceChanged,
+    NotNotifyingPaginator,
     all_in_choice,
     find_submitted,
-    not_notifying_providers,
     notifying_settings,
     submit_application,
 )
@@ -161,7 +161,7 @@ def register(request, flow):
             request, flows.NOT_REACHABLE, resume_url=reverse("notification:usage_detail")
         )
     here = reverse("notification:register", kwargs={"flow_id": flow.id})
-    paginator = Paginator(not_notifying_providers(request.line), settings.WSO_PROVIDERS_PER_PAGE)
+    paginator = NotNotifyingPaginator(request.line, settings.WSO_PROVIDERS_PER_PAGE)
     if request.method == "POST":
         shown = parse_ids(request.POST.getlist("shown"))
         picked = parse_ids(request.POST.getlist("provider"))

@@ -40,6 +40,11 @@ class AccessKeyBackend(ModelBackend):
             return None
         return line.user
 
+    def get_user(self, user_id):
+        """The session's user with its line in the same query: every subscriber page reads it."""
+        user = get_user_model()._default_manager.select_related("line").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
+
 
 class StaffBackend(ModelBackend):
     """Username + password for operators only: a subscriber's account never authenticates here."""

@@ -109,3 +109,21 @@ def test_query_counts_do_not_grow_with_500_providers_picked_at_once(agreement):
     batches = -(-500 // 249) - 1 if connection.vendor == "sqlite" else 0
     assert many.pop("submit") <= few.pop("submit") + batches
     assert few == many
+
+
+def test_screen_3_is_counted_without_scanning_every_provider_and_counts_right():
+    from notification.services import NotNotifyingPaginator, not_notifying_providers
+    from tests.factories import make_provider, set_notify
+
+    line = make_line()
+    active = [make_provider() for _ in range(7)]
+    inactive = [make_provider(active=False) for _ in range(3)]
+    set_notify(line, active[0])
+    set_notify(line, active[1], notify=False)
+    set_notify(line, inactive[0])  # an inactive provider's 通知する is not on either side
+    set_notify(make_line(), active[2])  # another line's setting changes nothing here
+    paginator = NotNotifyingPaginator(line, 20)
+    with CaptureQueriesContext(connection) as captured:
+        counted = paginator.count
+    assert counted == not_notifying_providers(line).count() == 6
+    assert "EXISTS" not in captured.captured_queries[-1]["sql"].upper()
