@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test e2e lint format migrations-check clean bench
+.PHONY: install run demo test e2e lint format migrations-check clean fuzz bench
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) is required (Python 3.11)" >&2; exit 1; }
@@ -35,6 +35,11 @@ demo: install
 # Always the tests' own settings, whatever DJANGO_SETTINGS_MODULE the shell has.
 test: install
 	DJANGO_SETTINGS_MODULE=wso_portal.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+# Hostile input to every page, form and API operation (tests/fuzz): 10,000 requests, none a 5xx.
+fuzz: install
+	WSO_FUZZ_REQUESTS=$${WSO_FUZZ_REQUESTS:-10000} DJANGO_SETTINGS_MODULE=wso_portal.settings.test \
+	  $(PY) -m pytest -q tests/fuzz/test_no_server_error.py $(PYTEST_ARGS)
 
 # Browser tests alone (also part of `make test`, which skips them when Chromium is missing).
 e2e: install

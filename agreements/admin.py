@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.db.models import Max
 
-from wso_portal.admin import LineColumnsMixin, LineSearchMixin, ViewOnlyMixin
+from wso_portal.admin import CheckedInputMixin, LineColumnsMixin, LineSearchMixin, ViewOnlyMixin
 
 from .models import Acceptance, AgreementVersion
 
 
 @admin.register(AgreementVersion)
-class AgreementVersionAdmin(admin.ModelAdmin):
+class AgreementVersionAdmin(CheckedInputMixin, admin.ModelAdmin):
     """A version someone agreed to stays as it was: a change of text is a new version."""
 
     list_display = ["version", "title", "effective_from"]
@@ -26,7 +26,9 @@ class AgreementVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Acceptance)
-class AcceptanceAdmin(ViewOnlyMixin, LineColumnsMixin, LineSearchMixin, admin.ModelAdmin):
+class AcceptanceAdmin(
+    CheckedInputMixin, ViewOnlyMixin, LineColumnsMixin, LineSearchMixin, admin.ModelAdmin
+):
     """Who agreed to which version, and when: recorded by the flows, never written by hand."""
 
     line_path = "line__"

@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from audit import services as audit
 from audit.models import AuditEntry
 from wso_portal.admin import (
+    CheckedInputMixin,
     LineColumnsMixin,
     LineSearchMixin,
     ViewOnlyMixin,
@@ -62,7 +63,7 @@ class ProviderColumnsMixin:
 
 
 @admin.register(ServiceProvider)
-class ServiceProviderAdmin(admin.ModelAdmin):
+class ServiceProviderAdmin(CheckedInputMixin, admin.ModelAdmin):
     form = ServiceProviderForm
     list_display = ["code", "name", "service_name", "active"]
     list_filter = ["active"]
@@ -75,7 +76,7 @@ class ServiceProviderAdmin(admin.ModelAdmin):
 
 @admin.register(NotificationSetting)
 class NotificationSettingAdmin(
-    ProviderColumnsMixin, LineColumnsMixin, LineSearchMixin, admin.ModelAdmin
+    CheckedInputMixin, ProviderColumnsMixin, LineColumnsMixin, LineSearchMixin, admin.ModelAdmin
 ):
     line_path = "line__"
     list_display = [
@@ -119,7 +120,7 @@ class NotificationSettingAdmin(
 
 
 @admin.register(BlockedMailDomain)
-class BlockedMailDomainAdmin(admin.ModelAdmin):
+class BlockedMailDomainAdmin(CheckedInputMixin, admin.ModelAdmin):
     form = BlockedMailDomainForm
     list_display = ["domain", "note"]
     search_fields = ["domain", "note"]
@@ -172,7 +173,9 @@ class ApplicationEventInline(_ReadOnlyInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(ViewOnlyMixin, LineColumnsMixin, LineSearchMixin, admin.ModelAdmin):
+class ApplicationAdmin(
+    CheckedInputMixin, ViewOnlyMixin, LineColumnsMixin, LineSearchMixin, admin.ModelAdmin
+):
     """View only: the pages show everything read-only; the actions below are the only writes."""
 
     line_path = "line__"

@@ -35,6 +35,7 @@ from audit.models import AuditEntry
 from notification.admin import ProviderColumnsMixin, ServiceProviderAdmin
 from notification.models import ServiceProvider
 from wso_portal.admin import (
+    CheckedInputMixin,
     LineColumnsMixin,
     LineSearchMixin,
     ViewOnlyMixin,
@@ -112,7 +113,7 @@ class IssueKeyForm(forms.Form):
 
 
 @admin.register(ProviderKey)
-class ProviderKeyAdmin(StepPageMixin, ProviderColumnsMixin, admin.ModelAdmin):
+class ProviderKeyAdmin(CheckedInputMixin, StepPageMixin, ProviderColumnsMixin, admin.ModelAdmin):
     """Issue, list and revoke; nothing else. Revoking needs the change permission on API keys,
     although the key's own fields can never be changed."""
 
@@ -331,7 +332,12 @@ def _day(term: str) -> tuple[date | None, str]:
 
 @admin.register(Disclosure)
 class DisclosureAdmin(
-    ViewOnlyMixin, ProviderColumnsMixin, LineColumnsMixin, LineSearchMixin, admin.ModelAdmin
+    CheckedInputMixin,
+    ViewOnlyMixin,
+    ProviderColumnsMixin,
+    LineColumnsMixin,
+    LineSearchMixin,
+    admin.ModelAdmin,
 ):
     line_path = "line__"
     list_display = [
@@ -447,7 +453,7 @@ class EndpointSecretInline(ViewOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Endpoint)
-class EndpointAdmin(StepPageMixin, ProviderColumnsMixin, admin.ModelAdmin):
+class EndpointAdmin(CheckedInputMixin, StepPageMixin, ProviderColumnsMixin, admin.ModelAdmin):
     """One URL per provider. Registering it makes its first signing secret, shown once;
     「署名鍵を更新」 makes another, shown once, while the old one keeps signing for a while."""
 
@@ -669,7 +675,9 @@ class DeliveryAttemptInline(ViewOnlyMixin, admin.TabularInline):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(ViewOnlyMixin, ProviderColumnsMixin, LineSearchMixin, admin.ModelAdmin):
+class WebhookEventAdmin(
+    CheckedInputMixin, ViewOnlyMixin, ProviderColumnsMixin, LineSearchMixin, admin.ModelAdmin
+):
     """Every event with its attempts; failed ones one click away; 「再送」 hands one back to the
     worker. View-only, yet 再送 needs the change permission on events."""
 

@@ -11,9 +11,12 @@ import unicodedata
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -109,6 +112,35 @@ class LineColumnsMixin:
         return obj.line.customer_id
 
 
+class CheckedInputMixin:
+    """What Django's admin passes on to a query unchecked.
+
+    A date filter or date hierarchy out of the calendar's range (a year of twenty digits, year
+    9999 whose next year does not exist, year 1 in Tokyo that is year 0 in UTC on SQLite) is a
+    wrong parameter, answered as Django answers those: the list with ?e=1. An action's ticked
+    id that is no id ("", "1.5") is refused as Django refuses an empty selection."""
+
+    def get_changelist_instance(self, request):
+        try:
+            return super().get_changelist_instance(request)
+        except (OverflowError, ValueError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+    def response_action(self, request, queryset):
+        pk = self.model._meta.pk
+        try:
+            for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
+                pk.run_validators(pk.to_python(value))  # an id, in the column's range
+        except ValidationError:
+            self.message_user(
+                request,
+                "選択された項目が正しくありません。何も変更していません。",
+                messages.WARNING,
+            )
+            return None
+        return super().response_action(request, queryset)
+
+
 def no_store(response):
     add_never_cache_headers(response)
     return response
@@ -129,7 +161,7 @@ class SubscriberLineForm(forms.ModelForm):
 
 
 @admin.register(SubscriberLine)
-class SubscriberLineAdmin(LineSearchMixin, admin.ModelAdmin):
+class SubscriberLineAdmin(CheckedInputMixin, LineSearchMixin, admin.ModelAdmin):
     form = SubscriberLineForm
     list_display = ["flets_number", "customer_id", "ipv6_prefix", "status", "created_at"]
     list_filter = ["status"]
@@ -202,7 +234,7 @@ class SubscriberLineAdmin(LineSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(CheckedInputMixin, admin.ModelAdmin):
     list_display = ["position", "name", "code", "kind", "button_label", "default_status"]
     list_display_links = ["name"]
     list_filter = ["kind"]
@@ -211,7 +243,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceContract)
-class ServiceContractAdmin(LineColumnsMixin, LineSearchMixin, admin.ModelAdmin):
+class ServiceContractAdmin(CheckedInputMixin, LineColumnsMixin, LineSearchMixin, admin.ModelAdmin):
     line_path = "line__"
     list_display = [
         "line_flets_number",
@@ -260,7 +292,7 @@ class AnnouncementForm(forms.ModelForm):
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(admin.ModelAdmin):
+class AnnouncementAdmin(CheckedInputMixin, admin.ModelAdmin):
     form = AnnouncementForm
     list_display = ["summary", "publish_from", "publish_until", "is_published"]
     list_filter = [PublishedFilter]
@@ -290,7 +322,7 @@ class ViewOnlyMixin:
         return False
 
 
-class ReadOnlyAdmin(ViewOnlyMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(CheckedInputMixin, ViewOnlyMixin, admin.ModelAdmin):
     """Records written by the login itself: operators look, they do not edit."""
 
 
@@ -373,7 +405,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class AccountAdmin(UserAdmin):
+class AccountAdmin(CheckedInputMixin, UserAdmin):
     """Operators' accounts. A line's account carries its access key, so its password is neither
     shown nor set here: the line's 「アクセスキーを再発行」 action does that."""
 
@@ -401,6 +433,7 @@ class AccountAdmin(UserAdmin):
         return super().get_readonly_fields(request, obj)
 
     def user_change_password(self, request, id, form_url=""):
-        if User.objects.filter(pk=id, line__isnull=False).exists():
+        user = self.get_object(request, unquote(id))  # None for an id that is none, like 1.5
+        if user is not None and hasattr(user, "line"):
             raise PermissionDenied
         return super().user_change_password(request, id, form_url)

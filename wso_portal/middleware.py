@@ -1,6 +1,10 @@
 import ipaddress
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.http.multipartparser import MultiPartParserError
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
@@ -47,3 +51,68 @@ class NoStoreForSubscribersMiddleware:
         if (user is not None and user.is_authenticated) or request.path == self.login_path:
             add_never_cache_headers(response)  # Cache-Control: max-age=0, no-cache, no-store, …
         return response
+
+
+class RejectMalformedInputMiddleware:
+    """Answer 400 to input no screen can take: a NUL byte in the path, the query string or a
+    form body (PostgreSQL refuses NUL in text, so it would otherwise surface as a server error
+    wherever the value reaches a query), and a request charset other than UTF-8 (Django refuses
+    such a form body while reading it, and again while rendering the error page, which leaves
+    no page at all). Runs early, before anything reads the request's data."""
+
+    MESSAGE_NUL = "リクエストに使用できない文字 (NUL) が含まれています。"
+    MESSAGE_CHARSET = "文字コードは UTF-8 で送信してください。"
+    MESSAGE_BODY = "リクエストの本文を読み取れません。"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        problem = self._problem(request)
+        if problem is not None:
+            return self._bad_request(request, problem)
+        return self.get_response(request)
+
+    def _problem(self, request) -> str | None:
+        charset = request.content_params.get("charset")
+        if charset is not None and charset.strip().lower() != "utf-8":
+            return self.MESSAGE_CHARSET
+        if "\x00" in request.path or _has_nul(request.META.get("QUERY_STRING", "")):
+            return self.MESSAGE_NUL
+        if request.content_type not in _FORM_TYPES:
+            return None
+        try:
+            # Read whole first, so that a view reading the body after the form still can.
+            raw = request.body
+            if request.content_type == _FORM_TYPES[0] and _has_nul(raw.decode("latin-1")):
+                return self.MESSAGE_NUL
+            # A form is parsed here, so that a body Django cannot parse is answered here too.
+            if request.method == "POST" and any(
+                "\x00" in key or _any_nul(values) for key, values in request.POST.lists()
+            ):
+                return self.MESSAGE_NUL
+        except (SuspiciousOperation, BadRequest, MultiPartParserError):
+            # Too big, too many fields or a broken multipart body. Django's own error page
+            # would read the body again for its CSRF check, and fail the same way.
+            return self.MESSAGE_BODY
+        return None
+
+    def _bad_request(self, request, message: str) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            from providers.api import problem
+
+            return problem(400, message)
+        # No request: the page must not depend on anything the malformed request carries.
+        return HttpResponseBadRequest(render_to_string("400.html", {"message": message}))
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _has_nul(raw: str) -> bool:
+    """A NUL byte, raw or percent-encoded, in a query string or form body as sent."""
+    return "\x00" in raw or "%00" in raw
+
+
+def _any_nul(values) -> bool:
+    return any(isinstance(value, str) and "\x00" in value for value in values)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.top, name="top"),
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
-    path("services/<slug:code>/", views.service_detail, name="service_detail"),
+    # Service.code is a SlugField of at most 40 characters.
+    re_path(
+        r"^services/(?P<code>[-a-zA-Z0-9_]{1,40})/$", views.service_detail, name="service_detail"
+    ),
     path("privacy/", views.privacy, name="privacy"),
 ]

@@ -61,7 +61,7 @@ def test_alice_cannot_open_bobs_receipt(alice_client, bob, agreement):
 
 def test_an_unknown_receipt_is_not_found(alice_client):
     response = alice_client.get(
-        reverse("notification:receipt", kwargs={"receipt_number": "nothing"})
+        reverse("notification:receipt", kwargs={"receipt_number": "20260101-000000"})
     )
     assert response.status_code == 404
 

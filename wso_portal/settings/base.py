@@ -38,6 +38,7 @@ MIDDLEWARE = [
     "wso_portal.logs.RequestIdMiddleware",
     "wso_portal.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "wso_portal.middleware.RejectMalformedInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
