@@ -7,6 +7,10 @@ admin.site.site_header = "サービス申込受付ページ 運用管理"
 admin.site.site_title = "WSO 運用管理"
 admin.site.index_title = "運用管理"
 
+# Without requires_csrf_token, unlike Django's own: a request refused because its form cannot be
+# read would otherwise fail again while the error page reads it (and end as an empty 500).
+handler400 = "wso_portal.views.bad_request"
+
 urlpatterns = [
     path("", include("wso_portal.portal_urls")),
     path("notification/", include("notification.urls")),

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib import auth, messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
@@ -127,6 +128,10 @@ def service_detail(request: HttpRequest, code: str) -> HttpResponse:
         "portal/service_detail.html",
         {"service": service, "contracts": contracts, "status": status},
     )
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    return HttpResponseBadRequest(render_to_string("400.html"))
 
 
 def privacy(request: HttpRequest) -> HttpResponse:

@@ -218,3 +218,15 @@ def test_an_action_on_an_id_that_is_none_changes_nothing(operator_strict, alice,
     )
     assert response.status_code in (200, 302)
     assert ServiceProvider.objects.count() == 1
+
+
+def test_djangos_own_400s_get_the_portals_page_without_reading_the_form_again(client, db):
+    # A disallowed Host is refused by Django itself, through handler400.
+    response = client.post(
+        "/login/",
+        "flets_number=1",
+        content_type="application/x-www-form-urlencoded; charset=utf-16",
+        HTTP_HOST="evil.example",
+    )
+    assert response.status_code == 400
+    assert "リクエストを処理できません" in response.content.decode()
