@@ -18,5 +18,10 @@ urlpatterns = [
     re_path(
         r"^applications/(?P<receipt_number>[0-9]{8}-[0-9]{6})/$", views.receipt, name="receipt"
     ),
+    re_path(
+        r"^applications/(?P<receipt_number>[0-9]{8}-[0-9]{6})/cancel/$",
+        views.cancel,
+        name="cancel",
+    ),
     path("history/", views.history, name="history"),
 ]

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from agreements.services import current_version
 from wso_portal.decorators import line_required
@@ -20,7 +21,7 @@ from wso_portal.logs import security_event
 from . import flow as flows
 from .flow import STEPS, FlowRefused
 from .forms import ApplicantForm, parse_ids
-from .models import ApplicationItem, Direction, ServiceProvider
+from .models import Application, ApplicationItem, Direction, ServiceProvider
 from .services import (
     Applicant,
     ChoiceChanged,
@@ -30,6 +31,7 @@ from .services import (
     notifying_settings,
     submit_application,
 )
+from .work import NotOpen, cancel_by_subscriber, cancellable_by_subscriber
 
 HISTORY_PER_PAGE = 20
 HISTORY_PROVIDERS_SHOWN = 3  # per application; the rest are on its receipt
@@ -49,6 +51,17 @@ MSG_NO_AGREEMENT = (
 )
 MSG_AGREEMENT_REVISED = "同意書が改訂されました。改めて同意書の内容をご確認ください。"
 MSG_ALREADY_SUBMITTED = "このお申し込みは受付済みです。受付内容は以下のとおりです。"
+MSG_CANCELLED = gettext_noop("受付番号 %(receipt_number)s のお申し込みを取り消しました。")
+MSG_ALREADY_CANCELLED = gettext_noop(
+    "受付番号 %(receipt_number)s のお申し込みは既に取り消されています。受付内容は以下のとおりです。"
+)
+MSG_NOT_CANCELLABLE = gettext_noop(
+    "受付番号 %(receipt_number)s のお申し込みは工事が開始されているため、"
+    "取り消すことができません。現在の受付内容は以下のとおりです。"
+)
+MSG_CANCEL_NOT_FOUND = gettext_noop(
+    "該当するお申し込みが見つかりません。申込履歴からお選びください。"
+)
 
 TITLE_CONFIRM = {
     Direction.STOP: "回線情報通知 変更内容確認",
@@ -310,8 +323,67 @@ def receipt(request, receipt_number: str):
     return render(
         request,
         "notification/receipt.html",
-        {"application": application, "items": items, "steps": _steps("receipt")},
+        {
+            "application": application,
+            "items": items,
+            "steps": _steps("receipt"),
+            "cancellable": cancellable_by_subscriber(application),
+        },
     )
+
+
+@line_required
+def cancel(request, receipt_number: str):
+    """申込取消: the line's own application, while its 工事 has not started (受付).
+
+    GET shows 申込取消の確認; POST cancels under the row lock, so a worker that started the 工事
+    first wins and the subscriber is shown the receipt as it now stands.
+    """
+    application = request.line.applications.filter(receipt_number=receipt_number).first()
+    if application is None:
+        return _cancel_not_found(request, receipt_number)
+    if request.method == "POST":
+        try:
+            application = cancel_by_subscriber(request.line, receipt_number)
+        except NotOpen as exc:
+            return _not_cancellable(request, exc.application)
+        except Application.DoesNotExist:
+            return _cancel_not_found(request, receipt_number)
+        security_event("application_cancelled", request, receipt_number=receipt_number)
+        messages.success(request, gettext(MSG_CANCELLED) % {"receipt_number": receipt_number})
+        return redirect("notification:history")
+    if not cancellable_by_subscriber(application):
+        return _not_cancellable(request, application)
+    items = application.items.select_related("provider").order_by("provider__code")
+    return render(request, "notification/cancel.html", {"application": application, "items": items})
+
+
+def _cancel_not_found(request, receipt_number: str):
+    """Another line's or an unknown 受付番号: the same answer for both, never a change."""
+    security_event("receipt_not_found", request, receipt_number=receipt_number)
+    return render(
+        request,
+        "notification/refused.html",
+        {"message": gettext(MSG_CANCEL_NOT_FOUND)},
+        status=404,
+    )
+
+
+def _not_cancellable(request, application):
+    """The 工事 started (or the application was cancelled) first: say so on the receipt."""
+    security_event(
+        "application_cancel_refused",
+        request,
+        receipt_number=application.receipt_number,
+        state=application.state,
+    )
+    message = (
+        MSG_ALREADY_CANCELLED
+        if application.state == Application.State.CANCELLED
+        else MSG_NOT_CANCELLABLE
+    )
+    messages.error(request, gettext(message) % {"receipt_number": application.receipt_number})
+    return redirect("notification:receipt", receipt_number=application.receipt_number)
 
 
 @line_required

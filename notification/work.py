@@ -1,6 +1,7 @@
 """The 工事: applying applications, then the 工事完了通知メール.
 
-Lifecycle: 受付 → 工事中 → 完了, or 失敗 (with a reason) / 取消 (by an operator, while still open).
+Lifecycle: 受付 → 工事中 → 完了, or 失敗 (with a reason) / 取消 (by an operator while still open,
+or by the subscriber while still 受付).
 Every step locks the application's row before changing it. Workers claim rows with
 SELECT … FOR UPDATE SKIP LOCKED, so any number of them can run side by side without waiting
 for each other; operators' actions lock with a plain FOR UPDATE and then see whatever the
@@ -37,7 +38,8 @@ class WorkError(Exception):
 
 
 class NotOpen(Exception):
-    """The application is no longer 受付 / 工事中: already 完了, 失敗 or 取消."""
+    """The application is past what the action allows: already 完了, 失敗 or 取消 (and, for the
+    subscriber's 取消, already 工事中)."""
 
     def __init__(self, application: Application):
         self.application = application
@@ -176,12 +178,52 @@ def cancel_application(application_id: int, *, by: str, now: datetime | None = N
     then sees 完了 (raising NotOpen); if this holds it first, the worker skips it and later finds
     it 取消.
     """
+    return _cancel(
+        Application.objects.filter(pk=application_id),
+        allowed=Application.OPEN_STATES,
+        note=f"運用者 {by} が取消",
+        by=by,
+        now=now,
+    )
+
+
+SUBSCRIBER_CANCELLABLE = (State.RECEIVED,)
+SUBSCRIBER_CANCEL_NOTE = "お客様が取消"
+
+
+def cancellable_by_subscriber(application: Application) -> bool:
+    """申込取消 is offered to the subscriber only while the 工事 has not started (受付)."""
+    return application.state in SUBSCRIBER_CANCELLABLE
+
+
+def cancel_by_subscriber(line, receipt_number: str, *, now: datetime | None = None) -> Application:
+    """申込取消 by the subscriber: one of the line's applications, only while still 受付.
+
+    The same row lock as the operators' 取消 settles the race with the worker: exactly one of
+    the two wins. Raises NotOpen when the 工事 has started (or ended) first, and
+    Application.DoesNotExist when the line has no such application.
+    """
+    return _cancel(
+        line.applications.filter(receipt_number=receipt_number),
+        allowed=SUBSCRIBER_CANCELLABLE,
+        note=SUBSCRIBER_CANCEL_NOTE,
+        by="お客様",
+        now=now,
+    )
+
+
+def _cancel(applications, *, allowed, note: str, by: str, now: datetime | None) -> Application:
+    """Lock the one application of `applications`, and close it as 取消 if its state is allowed.
+
+    No setting is switched, so no settings_switched is sent and no provider event is written;
+    _close clears a pending completion mail and frees the providers at once.
+    """
     now = now or timezone.now()
     with transaction.atomic():
-        application = Application.objects.select_for_update().get(pk=application_id)
-        if not application.is_open:
+        application = applications.select_for_update().get()
+        if application.state not in allowed:
             raise NotOpen(application)
-        _close(application, State.CANCELLED, now=now, note=f"運用者 {by} が取消")
+        _close(application, State.CANCELLED, now=now, note=note)
     logger.info("受付番号 %s: 取消 (%s)", application.receipt_number, by)
     return application
 
