@@ -23,5 +23,10 @@ urlpatterns = [
         views.cancel,
         name="cancel",
     ),
+    re_path(
+        r"^applications/(?P<receipt_number>[0-9]{8}-[0-9]{6})/consent-record/$",
+        views.consent_record,
+        name="consent_record",
+    ),
     path("history/", views.history, name="history"),
 ]

@@ -1,5 +1,6 @@
 """回線情報通知: screens 2–7 of the manual and 申込履歴. Every query starts from request.line."""
 
+import json
 from datetime import datetime
 from functools import wraps
 from urllib.parse import urlencode
@@ -8,12 +9,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext, gettext_noop
 
+from agreements.receipts import consent_receipt
 from agreements.services import current_version
 from wso_portal.decorators import line_required
 from wso_portal.logs import security_event
@@ -312,7 +315,11 @@ def confirm(request, flow):
 @line_required
 def receipt(request, receipt_number: str):
     """Screen 7: 回線情報通知 変更受付完了, also reached again from 申込履歴."""
-    application = request.line.applications.filter(receipt_number=receipt_number).first()
+    application = (
+        request.line.applications.select_related("agreement_version")
+        .filter(receipt_number=receipt_number)
+        .first()
+    )
     if application is None:
         security_event("receipt_not_found", request, receipt_number=receipt_number)
         raise Http404
@@ -384,6 +391,36 @@ def _not_cancellable(request, application):
     )
     messages.error(request, gettext(message) % {"receipt_number": application.receipt_number})
     return redirect("notification:receipt", receipt_number=application.receipt_number)
+
+
+@line_required
+def consent_record(request, receipt_number: str):
+    """The receipt's 同意記録（JSON）: a Consent Receipt of the consent given with the line's own
+    application (agreements.receipts), downloaded as consent-record-<受付番号>.json."""
+    application = (
+        request.line.applications.select_related("agreement_version", "line")
+        .filter(receipt_number=receipt_number)
+        .first()
+    )
+    if application is None:
+        security_event("receipt_not_found", request, receipt_number=receipt_number)
+        raise Http404
+    items = application.items.select_related("provider").order_by("provider__code")
+    number = application.agreement_version.version
+    record = consent_receipt(
+        application,
+        items,
+        policy_url=request.build_absolute_uri(reverse("agreements:version", args=[number])),
+        text_url=request.build_absolute_uri(reverse("agreements:version_text", args=[number])),
+    )
+    response = HttpResponse(
+        json.dumps(record, ensure_ascii=False, indent=2) + "\n",
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"consent-record-{application.receipt_number}.json"
+    )
+    return response
 
 
 @line_required

@@ -14,6 +14,7 @@ handler400 = "wso_portal.views.bad_request"
 urlpatterns = [
     path("", include("wso_portal.portal_urls")),
     path("notification/", include("notification.urls")),
+    path("agreements/", include("agreements.urls")),
     path("disclosures/", include("providers.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
