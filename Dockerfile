@@ -20,6 +20,7 @@ COPY agreements/ agreements/
 COPY providers/ providers/
 COPY audit/ audit/
 COPY templates/ templates/
+COPY locale/ locale/
 COPY static/ static/
 COPY fixtures/ fixtures/
 COPY scripts/start-web scripts/start-web

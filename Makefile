@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test e2e lint format migrations-check clean fuzz bench
+.PHONY: install run demo test e2e lint format migrations-check clean fuzz bench messages
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) is required (Python 3.11)" >&2; exit 1; }
@@ -31,6 +31,13 @@ run: install
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo --reset
+
+# The English catalogue: collect the texts marked for translation, then compile it (needs GNU
+# gettext). Both locale/en/LC_MESSAGES/django.po and django.mo are committed, so that `make run`
+# and the Docker image need neither step.
+messages: install
+	$(PY) manage.py makemessages -l en --add-location=file $(foreach d,.venv node_modules staticfiles tests var bench test-artifacts templates/admin templates/ninja,-i "$(d)/*")
+	$(PY) manage.py compilemessages -l en -i .venv -i node_modules
 
 # Always the tests' own settings, whatever DJANGO_SETTINGS_MODULE the shell has.
 test: install

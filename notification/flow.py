@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from .models import Direction
 
@@ -19,25 +20,26 @@ DONE_KEY = "wso_done_flows"  # flow id -> 受付番号, kept after submission
 DONE_KEEP = 20
 MAX_FLOWS = 10  # open flows kept per session; the oldest go first
 
-# (identifier, label) in order; one shared step indicator shows them.
+# (identifier, label) in order; one shared step indicator shows them. Labels and messages are
+# Japanese here and translated where they are shown (views._steps, views._refused).
 STEPS = (
-    ("select", "通知先の選択"),
-    ("consent", "同意書のご確認"),
-    ("applicant", "申込者情報入力"),
-    ("confirm", "変更内容確認"),
-    ("receipt", "受付完了"),
+    ("select", gettext_noop("通知先の選択")),
+    ("consent", gettext_noop("同意書のご確認")),
+    ("applicant", gettext_noop("申込者情報入力")),
+    ("confirm", gettext_noop("変更内容確認")),
+    ("receipt", gettext_noop("受付完了")),
 )
 
-NOT_FOUND = (
+NOT_FOUND = gettext_noop(
     "お申し込みの手続きが見つかりません。"
     "有効期限が切れたか、別の画面で手続きが終了した可能性があります。"
     "お手数ですが、ご利用状況詳細から最初からやり直してください。"
 )
-EXPIRED = (
+EXPIRED = gettext_noop(
     "お申し込みの手続きの有効期限が切れました。"
     "お手数ですが、ご利用状況詳細から最初からやり直してください。"
 )
-NOT_REACHABLE = "前の手順が終わっていないため、この画面は表示できません。"
+NOT_REACHABLE = gettext_noop("前の手順が終わっていないため、この画面は表示できません。")
 
 
 class FlowRefused(Exception):

@@ -1,4 +1,4 @@
-"""The rules of 申込者情報入力 (screen 5), with the manual's messages in Japanese."""
+"""The rules of 申込者情報入力 (screen 5), with the manual's messages in Japanese (and English)."""
 
 import re
 import unicodedata
@@ -6,6 +6,7 @@ import unicodedata
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from .models import BlockedMailDomain
 
@@ -27,21 +28,31 @@ _HALF_KANA = re.compile(r"[\uff61-\uff9f]+")
 _PHONE_FULL = str.maketrans("０１２３４５６７８９－ー‐−―", "0123456789-----")
 _PHONE = re.compile(r"^0[0-9]*(-[0-9]+){0,2}$")
 
-MSG_NAME_REQUIRED = "お名前を入力してください。"
-MSG_NAME_LONG = "お名前は全角20文字以内で入力してください。（現在{n}文字）"
-MSG_SPECIAL_CHAR = "「{c}」は使用できない特殊な文字です。別の文字に置き換えてください。"
-MSG_NOT_JIS = "「{c}」は使用できない文字です。JIS第1・第2水準の文字で入力してください。"
-MSG_PHONE_REQUIRED = "ご連絡先電話番号を入力してください。"
-MSG_PHONE_FORMAT = "ご連絡先電話番号は半角数字とハイフンで入力してください（例: 090-1234-5678）。"
-MSG_PHONE_DIGITS = "ご連絡先電話番号は0から始まる10桁または11桁の数字で入力してください。"
-MSG_EMAIL_REQUIRED = (
+MSG_NAME_REQUIRED = gettext_noop("お名前を入力してください。")
+MSG_NAME_LONG = gettext_noop("お名前は全角20文字以内で入力してください。（現在{n}文字）")
+MSG_SPECIAL_CHAR = gettext_noop(
+    "「{c}」は使用できない特殊な文字です。別の文字に置き換えてください。"
+)
+MSG_NOT_JIS = gettext_noop(
+    "「{c}」は使用できない文字です。JIS第1・第2水準の文字で入力してください。"
+)
+MSG_PHONE_REQUIRED = gettext_noop("ご連絡先電話番号を入力してください。")
+MSG_PHONE_FORMAT = gettext_noop(
+    "ご連絡先電話番号は半角数字とハイフンで入力してください（例: 090-1234-5678）。"
+)
+MSG_PHONE_DIGITS = gettext_noop(
+    "ご連絡先電話番号は0から始まる10桁または11桁の数字で入力してください。"
+)
+MSG_EMAIL_REQUIRED = gettext_noop(
     "工事完了通知メールを希望される場合は、ご連絡先メールアドレスを入力してください。"
 )
-MSG_EMAIL_HALF_WIDTH = "ご連絡先メールアドレスは半角英数字と記号で入力してください。"
-MSG_EMAIL_INVALID = "ご連絡先メールアドレスの形式が正しくありません。"
-MSG_EMAIL_LONG = "ご連絡先メールアドレスは254文字以内（@より前は64文字以内）で入力してください。"
-MSG_EMAIL_MOBILE = "携帯電話のメールアドレスはご利用になれません。"
-MSG_WANTS_REQUIRED = "工事完了通知を希望されるかどうかを選択してください。"
+MSG_EMAIL_HALF_WIDTH = gettext_noop("ご連絡先メールアドレスは半角英数字と記号で入力してください。")
+MSG_EMAIL_INVALID = gettext_noop("ご連絡先メールアドレスの形式が正しくありません。")
+MSG_EMAIL_LONG = gettext_noop(
+    "ご連絡先メールアドレスは254文字以内（@より前は64文字以内）で入力してください。"
+)
+MSG_EMAIL_MOBILE = gettext_noop("携帯電話のメールアドレスはご利用になれません。")
+MSG_WANTS_REQUIRED = gettext_noop("工事完了通知を希望されるかどうかを選択してください。")
 
 
 def to_full_width(value: str) -> str:
@@ -63,9 +74,9 @@ def check_jis_chars(value: str) -> None:
     """Refuse the first character that is a Shift_JIS round-trip character or not JIS X 0208."""
     for char in value:
         if char in ROUND_TRIP_CHARS:
-            raise ValidationError(MSG_SPECIAL_CHAR.format(c=char), code="special_char")
+            raise ValidationError(gettext(MSG_SPECIAL_CHAR).format(c=char), code="special_char")
         if not is_jis_x_0208(char):
-            raise ValidationError(MSG_NOT_JIS.format(c=char), code="not_jis")
+            raise ValidationError(gettext(MSG_NOT_JIS).format(c=char), code="not_jis")
 
 
 def normalise_phone(value: str) -> str:
@@ -80,46 +91,52 @@ def is_blocked_domain(domain: str, blocked: list[str]) -> bool:
 
 class ApplicantForm(forms.Form):
     name = forms.CharField(
-        label="※お名前",
-        error_messages={"required": MSG_NAME_REQUIRED},
+        label=gettext_lazy("※お名前"),
+        error_messages={"required": gettext_lazy(MSG_NAME_REQUIRED)},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     phone = forms.CharField(
-        label="※ご連絡先電話番号",
+        label=gettext_lazy("※ご連絡先電話番号"),
         max_length=40,
-        error_messages={"required": MSG_PHONE_REQUIRED, "max_length": MSG_PHONE_DIGITS},
+        error_messages={
+            "required": gettext_lazy(MSG_PHONE_REQUIRED),
+            "max_length": gettext_lazy(MSG_PHONE_DIGITS),
+        },
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     email = forms.CharField(
-        label="ご連絡先メールアドレス",
+        label=gettext_lazy("ご連絡先メールアドレス"),
         required=False,
         max_length=300,
-        error_messages={"max_length": MSG_EMAIL_LONG},
+        error_messages={"max_length": gettext_lazy(MSG_EMAIL_LONG)},
         widget=forms.TextInput(attrs={"autocomplete": "email", "inputmode": "email"}),
     )
     wants_completion_mail = forms.ChoiceField(
-        label="工事完了通知を希望されますか?",
-        choices=[("yes", "希望する"), ("no", "希望しない")],
+        label=gettext_lazy("工事完了通知を希望されますか?"),
+        choices=[("yes", gettext_lazy("希望する")), ("no", gettext_lazy("希望しない"))],
         widget=forms.RadioSelect,
-        error_messages={"required": MSG_WANTS_REQUIRED, "invalid_choice": MSG_WANTS_REQUIRED},
+        error_messages={
+            "required": gettext_lazy(MSG_WANTS_REQUIRED),
+            "invalid_choice": gettext_lazy(MSG_WANTS_REQUIRED),
+        },
     )
 
     def clean_name(self) -> str:
         name = to_full_width(self.cleaned_data["name"].strip())
         if len(name) > NAME_MAX:
-            raise ValidationError(MSG_NAME_LONG.format(n=len(name)), code="too_long")
+            raise ValidationError(gettext(MSG_NAME_LONG).format(n=len(name)), code="too_long")
         check_jis_chars(name)
         return name
 
     def clean_phone(self) -> str:
         phone = normalise_phone(self.cleaned_data["phone"])
         if not re.fullmatch(r"[0-9-]+", phone):
-            raise ValidationError(MSG_PHONE_FORMAT, code="format")
+            raise ValidationError(gettext(MSG_PHONE_FORMAT), code="format")
         digits = phone.replace("-", "")
         if not digits.startswith("0") or len(digits) not in (10, 11):
-            raise ValidationError(MSG_PHONE_DIGITS, code="digits")
+            raise ValidationError(gettext(MSG_PHONE_DIGITS), code="digits")
         if not _PHONE.fullmatch(phone):  # at most two hyphens, each between digits
-            raise ValidationError(MSG_PHONE_FORMAT, code="format")
+            raise ValidationError(gettext(MSG_PHONE_FORMAT), code="format")
         return phone
 
     def clean_email(self) -> str:
@@ -127,17 +144,17 @@ class ApplicantForm(forms.Form):
         if not email:
             return ""
         if not email.isascii():
-            raise ValidationError(MSG_EMAIL_HALF_WIDTH, code="half_width")
+            raise ValidationError(gettext(MSG_EMAIL_HALF_WIDTH), code="half_width")
         local, _, domain = email.rpartition("@")
         if len(email) > EMAIL_MAX or len(local) > EMAIL_LOCAL_MAX:
-            raise ValidationError(MSG_EMAIL_LONG, code="too_long")
+            raise ValidationError(gettext(MSG_EMAIL_LONG), code="too_long")
         try:
             validate_email(email)
         except ValidationError:
-            raise ValidationError(MSG_EMAIL_INVALID, code="invalid") from None
+            raise ValidationError(gettext(MSG_EMAIL_INVALID), code="invalid") from None
         blocked = list(BlockedMailDomain.objects.values_list("domain", flat=True))
         if is_blocked_domain(domain, blocked):
-            raise ValidationError(MSG_EMAIL_MOBILE, code="mobile")
+            raise ValidationError(gettext(MSG_EMAIL_MOBILE), code="mobile")
         return email
 
     def clean_wants_completion_mail(self) -> bool:
@@ -146,7 +163,7 @@ class ApplicantForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("wants_completion_mail") and "email" in cleaned and not cleaned["email"]:
-            self.add_error("email", ValidationError(MSG_EMAIL_REQUIRED, code="required"))
+            self.add_error("email", ValidationError(gettext(MSG_EMAIL_REQUIRED), code="required"))
         return cleaned
 
     # The flow keeps the cleaned values; the form shows them again on 【前画面へ戻る】.

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import Application
 
@@ -15,15 +15,16 @@ class MailNotSent(Exception):
 
 
 def completion_mail(application: Application) -> EmailMessage:
-    """The mail for a completed application; times are written in JST whatever TIME_ZONE is."""
+    """The mail for a completed application, in the language the application was made in;
+    times are written in JST whatever TIME_ZONE is."""
     items = application.items.select_related("provider").order_by("provider__code")
-    context = {
-        "application": application,
-        "line": application.line,
-        "items": items,
-        "setting": application.get_direction_display(),
-    }
-    with timezone.override(JST):
+    with timezone.override(JST), translation.override(application.language or "ja"):
+        context = {
+            "application": application,
+            "line": application.line,
+            "items": items,
+            "setting": application.get_direction_display(),
+        }
         subject = render_to_string("notification/mail/completion_subject.txt", context)
         body = render_to_string("notification/mail/completion_body.txt", context)
     return EmailMessage(

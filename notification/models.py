@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 PROVIDER_CODE_PATTERN = r"^[A-Z][0-9]{4}$"
 
@@ -60,20 +61,25 @@ class NotificationSetting(models.Model):
         return f"{self.line.flets_number} {self.provider.code} {setting}"
 
 
+# settings.LANGUAGES, as the choices of Application.language (fixed here, not read from settings,
+# so that a settings change never makes a migration).
+LANGUAGES = [("ja", "日本語"), ("en", "English")]
+
+
 class Direction(models.TextChoices):
-    NOTIFY = "notify", "通知する"
-    STOP = "stop", "通知しない"
+    NOTIFY = "notify", _("通知する")
+    STOP = "stop", _("通知しない")
 
 
 class Application(models.Model):
     """申込: providers switched one way for a line, applied later by the 工事."""
 
     class State(models.TextChoices):
-        RECEIVED = "received", "受付"
-        IN_PROGRESS = "in_progress", "工事中"
-        COMPLETED = "completed", "完了"
-        FAILED = "failed", "失敗"
-        CANCELLED = "cancelled", "取消"
+        RECEIVED = "received", _("受付")
+        IN_PROGRESS = "in_progress", _("工事中")
+        COMPLETED = "completed", _("完了")
+        FAILED = "failed", _("失敗")
+        CANCELLED = "cancelled", _("取消")
 
     OPEN_STATES = (State.RECEIVED, State.IN_PROGRESS)
 
@@ -118,6 +124,8 @@ class Application(models.Model):
     mail_next_attempt_at = models.DateTimeField("次回メール送信", null=True, blank=True)
     mail_sent_at = models.DateTimeField("メール送信日時", null=True, blank=True)
     mail_last_error = models.TextField("メール送信エラー", blank=True)
+    # The language of the screens the application was made on; its completion mail is in it.
+    language = models.CharField("言語", max_length=10, choices=LANGUAGES, default="ja")
 
     class Meta:
         verbose_name = "申込"
@@ -136,6 +144,9 @@ class Application(models.Model):
             models.CheckConstraint(
                 condition=Q(wants_completion_mail=False) | ~Q(applicant_email=""),
                 name="application_mail_needs_address",
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=["ja", "en"]), name="application_language_valid"
             ),
         ]
         indexes = [

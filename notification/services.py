@@ -132,12 +132,14 @@ def submit_application(
     agreement_version: AgreementVersion,
     agreed_at: datetime,
     token: uuid.UUID | str,
+    language: str = "ja",
 ) -> Application:
     """Create the 申込 (state 受付), its items, its first event and the consent record at once.
 
     The same token always yields the same application: a double click, a reload, back then
     【変更】 again, or a second tab find the first one. The unique constraints on the token and
-    on open items settle races between concurrent submissions.
+    on open items settle races between concurrent submissions. `language` is the screens'
+    language (ja or en): the completion mail is written in it.
     """
     existing = find_submitted(line, token)
     if existing is not None:
@@ -165,6 +167,7 @@ def submit_application(
                     agreement_version=agreement_version,
                     agreed_at=agreed_at,
                     submission_token=token,
+                    language=language,
                     state=Application.State.RECEIVED,
                     received_at=now,
                     due_at=now + timedelta(seconds=settings.WSO_WORK_DELAY),

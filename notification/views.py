@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from agreements.receipts import consent_receipt
 from agreements.services import current_version
@@ -39,21 +39,21 @@ from .work import NotOpen, cancel_by_subscriber, cancellable_by_subscriber
 HISTORY_PER_PAGE = 20
 HISTORY_PROVIDERS_SHOWN = 3  # per application; the rest are on its receipt
 
-MSG_PICK_STOP = "「通知しない」に設定するサービス提供者を選択してください。"
-MSG_PICK_NOTIFY = "「通知する」に設定するサービス提供者を選択してください。"
-MSG_CHOICE_CHANGED = (
+MSG_PICK_STOP = gettext_noop("「通知しない」に設定するサービス提供者を選択してください。")
+MSG_PICK_NOTIFY = gettext_noop("「通知する」に設定するサービス提供者を選択してください。")
+MSG_CHOICE_CHANGED = gettext_noop(
     "選択されたサービス提供者の中に、現在お申し込みいただけないもの"
     "（工事中、設定済み、提供終了など）が含まれています。"
     "お手数ですが、ご利用状況詳細から選択し直してください。"
 )
-MSG_BAD_PICK = "選択されたサービス提供者が正しくありません。選択し直してください。"
-MSG_NOT_AGREED = "お申し込みは行われませんでした。"
-MSG_NO_AGREEMENT = (
+MSG_BAD_PICK = gettext_noop("選択されたサービス提供者が正しくありません。選択し直してください。")
+MSG_NOT_AGREED = gettext_noop("お申し込みは行われませんでした。")
+MSG_NO_AGREEMENT = gettext_noop(
     "現在、同意書をご確認いただけないため、お申し込みを受け付けることができません。"
     "しばらくしてから再度お試しください。"
 )
-MSG_AGREEMENT_REVISED = "同意書が改訂されました。改めて同意書の内容をご確認ください。"
-MSG_ALREADY_SUBMITTED = "このお申し込みは受付済みです。受付内容は以下のとおりです。"
+MSG_AGREEMENT_REVISED = gettext_noop("同意書が改訂されました。改めて同意書の内容をご確認ください。")
+MSG_ALREADY_SUBMITTED = gettext_noop("このお申し込みは受付済みです。受付内容は以下のとおりです。")
 MSG_CANCELLED = gettext_noop("受付番号 %(receipt_number)s のお申し込みを取り消しました。")
 MSG_ALREADY_CANCELLED = gettext_noop(
     "受付番号 %(receipt_number)s のお申し込みは既に取り消されています。受付内容は以下のとおりです。"
@@ -67,8 +67,8 @@ MSG_CANCEL_NOT_FOUND = gettext_noop(
 )
 
 TITLE_CONFIRM = {
-    Direction.STOP: "回線情報通知 変更内容確認",
-    Direction.NOTIFY: "回線情報通知「通知」設定登録確認",
+    Direction.STOP: gettext_lazy("回線情報通知 変更内容確認"),
+    Direction.NOTIFY: gettext_lazy("回線情報通知「通知」設定登録確認"),
 }
 
 
@@ -76,7 +76,8 @@ def _steps(current: str) -> list[dict]:
     order = [s for s, _ in STEPS]
     at = order.index(current)
     return [
-        {"label": label, "current": i == at, "done": i < at} for i, (_, label) in enumerate(STEPS)
+        {"label": gettext(label), "current": i == at, "done": i < at}
+        for i, (_, label) in enumerate(STEPS)
     ]
 
 
@@ -89,18 +90,19 @@ def _step_url(step: str, flow_id: str, direction: str | None) -> str:
 
 
 def _refused(request, message: str, *, resume_url: str | None = None, status: int = 400):
-    """A step refused: a clear message and a way back, never a change."""
+    """A step refused: a clear message (in the screens' language) and a way back, never a
+    change."""
     security_event("flow_step_refused", request, path=request.path, status=status)
     return render(
         request,
         "notification/refused.html",
-        {"message": message, "resume_url": resume_url},
+        {"message": gettext(message), "resume_url": resume_url},
         status=status,
     )
 
 
 def _to_receipt(request, receipt_number: str):
-    messages.info(request, MSG_ALREADY_SUBMITTED)
+    messages.info(request, gettext(MSG_ALREADY_SUBMITTED))
     return redirect("notification:receipt", receipt_number=receipt_number)
 
 
@@ -155,7 +157,7 @@ def usage_detail(request):
             if ids is None:
                 return _refused(request, MSG_BAD_PICK)
             if not ids:
-                messages.error(request, MSG_PICK_STOP)
+                messages.error(request, gettext(MSG_PICK_STOP))
                 return redirect("notification:usage_detail")
             if not all_in_choice(request.line, Direction.STOP, ids):
                 return _refused(request, MSG_CHOICE_CHANGED, status=409)
@@ -194,7 +196,7 @@ def register(request, flow):
         page_no = request.POST.get("page", "1")
         back = f"{here}?{urlencode({'page': page_no})}"
         if not selected:
-            messages.error(request, MSG_PICK_NOTIFY)
+            messages.error(request, gettext(MSG_PICK_NOTIFY))
             return redirect(back)
         if not all_in_choice(request.line, Direction.NOTIFY, selected):
             return _refused(request, MSG_CHOICE_CHANGED, resume_url=back, status=409)
@@ -220,7 +222,7 @@ def consent(request, flow):
     version = current_version()
     if request.method == "POST" and request.POST.get("action") == "disagree":
         flows.drop(request, flow.id)
-        messages.info(request, MSG_NOT_AGREED)
+        messages.info(request, gettext(MSG_NOT_AGREED))
         return redirect("notification:usage_detail")
     if version is None:
         return _refused(
@@ -231,7 +233,7 @@ def consent(request, flow):
         )
     if request.method == "POST" and request.POST.get("action") == "agree":
         if request.POST.get("version") != str(version.pk):
-            messages.error(request, MSG_AGREEMENT_REVISED)
+            messages.error(request, gettext(MSG_AGREEMENT_REVISED))
             return redirect("notification:consent", flow_id=flow.id)
         flow.data["consent"] = {"version": version.pk, "at": timezone.now().isoformat()}
         flows.save(request, flow)
@@ -267,7 +269,7 @@ def confirm(request, flow):
     if version is None or version.pk != flow.consent["version"]:
         flow.data.pop("consent", None)
         flows.save(request, flow)
-        messages.error(request, MSG_AGREEMENT_REVISED)
+        messages.error(request, gettext(MSG_AGREEMENT_REVISED))
         return redirect("notification:consent", flow_id=flow.id)
     if request.method == "POST":
         data = flow.applicant
@@ -285,6 +287,7 @@ def confirm(request, flow):
                 agreement_version=version,
                 agreed_at=datetime.fromisoformat(flow.consent["at"]),
                 token=flow.token,
+                language=request.LANGUAGE_CODE,
             )
         except ChoiceChanged:
             return _choice_changed(request, flow)

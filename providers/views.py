@@ -10,6 +10,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext, gettext_noop
 
 from wso_portal.decorators import line_required
 
@@ -18,8 +19,16 @@ from . import history as histories
 SUMMARY_PER_PAGE = 20
 DATED_PER_PAGE = 50
 CSV_TIME = "%Y/%m/%d %H:%M:%S"
-SUMMARY_HEADER = ["サービス名", "サービス提供者名", "初回提供日時", "最終提供日時", "提供回数"]
-DATED_HEADER = ["提供日時", "照会されたアドレス"]
+# In the screens' language, as the tables' headings are (translated in _csv).
+SUMMARY_HEADER = [
+    gettext_noop("サービス名"),
+    gettext_noop("サービス提供者名"),
+    gettext_noop("初回提供日時"),
+    gettext_noop("最終提供日時"),
+    gettext_noop("提供回数"),
+]
+DATED_HEADER = [gettext_noop("提供日時"), gettext_noop("照会されたアドレス")]
+FILE_STEM = gettext_noop("提供履歴")
 
 
 def _page_context(queryset, per_page: int, number: str | None) -> dict:
@@ -81,7 +90,7 @@ def history_csv(request):
         [p.service_name, f"{p.code} {p.name}", _time(p.first_at), _time(p.last_at), p.times]
         for p in histories.provider_summaries(request.line).iterator()
     )
-    return _csv(f"提供履歴_{request.line.customer_id}", SUMMARY_HEADER, rows)
+    return _csv(f"{gettext(FILE_STEM)}_{request.line.customer_id}", SUMMARY_HEADER, rows)
 
 
 @line_required
@@ -91,7 +100,8 @@ def provider_history_csv(request, code: str):
         [_time(d.at), d.address]
         for d in histories.disclosures(request.line, provider).iterator(chunk_size=2000)
     )
-    return _csv(f"提供履歴_{request.line.customer_id}_{provider.code}", DATED_HEADER, rows)
+    stem = f"{gettext(FILE_STEM)}_{request.line.customer_id}_{provider.code}"
+    return _csv(stem, DATED_HEADER, rows)
 
 
 # CSV -------------------------------------------------------------------------------------------
@@ -117,6 +127,7 @@ def _cell(value):
 def _csv(stem: str, header: list[str], rows: Iterable[list]) -> StreamingHttpResponse:
     """UTF-8 with a BOM, which Excel needs to read it as UTF-8; streamed, as a long dated list
     need not sit in memory."""
+    header = [gettext(heading) for heading in header]
 
     def lines() -> Iterator[str]:
         writer = csv.writer(_Echo())

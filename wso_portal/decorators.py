@@ -3,10 +3,11 @@ from functools import wraps
 from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_noop
 
 from .models import SubscriberLine
 
-LINE_UNAVAILABLE = "ご利用の回線は現在ご利用いただけません。"
+LINE_UNAVAILABLE = gettext_noop("ご利用の回線は現在ご利用いただけません。")
 
 
 def line_required(view):
@@ -25,7 +26,7 @@ def line_required(view):
             return render(request, "portal/staff_forbidden.html", status=403)
         if line is None or line.status != SubscriberLine.Status.ACTIVE:
             auth.logout(request)
-            messages.error(request, LINE_UNAVAILABLE)
+            messages.error(request, gettext(LINE_UNAVAILABLE))
             return redirect("portal:login")
         request.line = line
         return view(request, *args, **kwargs)

@@ -4,6 +4,7 @@ import unicodedata
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.utils.translation import gettext, gettext_lazy
 
 from . import login
 from .login import normalise
@@ -13,20 +14,20 @@ class LoginForm(forms.Form):
     """Screen 0. Checks the shape of the input only; the pair is checked by login.attempt."""
 
     flets_number = forms.CharField(
-        label="フレッツナンバー",
+        label=gettext_lazy("フレッツナンバー"),
         max_length=40,
-        help_text="例: 060-1234-5678(ハイフン・全角でも入力できます)",
-        error_messages={"required": "フレッツナンバーを入力してください。"},
+        help_text=gettext_lazy("例: 060-1234-5678(ハイフン・全角でも入力できます)"),
+        error_messages={"required": gettext_lazy("フレッツナンバーを入力してください。")},
         widget=forms.TextInput(
             attrs={"autocomplete": "username", "inputmode": "numeric", "spellcheck": "false"}
         ),
     )
     access_key = forms.CharField(
-        label="アクセスキー",
+        label=gettext_lazy("アクセスキー"),
         max_length=40,
         strip=False,
-        help_text="半角英数字8文字",
-        error_messages={"required": "アクセスキーを入力してください。"},
+        help_text=gettext_lazy("半角英数字8文字"),
+        error_messages={"required": gettext_lazy("アクセスキーを入力してください。")},
         widget=forms.PasswordInput(
             attrs={"autocomplete": "current-password", "autocapitalize": "characters"}
         ),
@@ -35,13 +36,13 @@ class LoginForm(forms.Form):
     def clean_flets_number(self) -> str:
         value = normalise(self.cleaned_data["flets_number"])
         if not re.fullmatch(r"[0-9]{11}", value):
-            raise forms.ValidationError("フレッツナンバーは数字11桁で入力してください。")
+            raise forms.ValidationError(gettext("フレッツナンバーは数字11桁で入力してください。"))
         return value
 
     def clean_access_key(self) -> str:
         value = normalise(self.cleaned_data["access_key"])
         if not re.fullmatch(r"[A-Z0-9]{8}", value):
-            raise forms.ValidationError("アクセスキーは英数字8文字で入力してください。")
+            raise forms.ValidationError(gettext("アクセスキーは英数字8文字で入力してください。"))
         return value
 
 
@@ -72,7 +73,7 @@ class OperatorLoginForm(AdminAuthenticationForm):
     def clean(self):
         if login.rate_exceeded(self.request):
             self.rate_limited = True
-            raise forms.ValidationError(login.TOO_MANY_ATTEMPTS, code="rate_limited")
+            raise forms.ValidationError(gettext(login.TOO_MANY_ATTEMPTS), code="rate_limited")
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         code = self.cleaned_data.get("otp_token", "")

@@ -21,7 +21,8 @@ from django.contrib import auth
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Max, Q
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext, gettext_noop
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_ratelimit.core import get_usage
@@ -32,12 +33,13 @@ from .models import Lockout, LoginAttempt, SubscriberLine, address_lock_key
 
 logger = logging.getLogger("wso_portal.login")
 
-WRONG_PAIR = "フレッツナンバーまたはアクセスキーが正しくありません。"
-NOT_OWN_LINE = "必ず回線情報通知先をご利用になる回線からご利用ください。"
+# Japanese here; the login page shows them in the screens' language (views.login).
+WRONG_PAIR = gettext_noop("フレッツナンバーまたはアクセスキーが正しくありません。")
+NOT_OWN_LINE = gettext_noop("必ず回線情報通知先をご利用になる回線からご利用ください。")
 # One message whichever part was wrong, so a guess never learns that the password was right.
 WRONG_OPERATOR = "ユーザー名またはパスワードが正しくありません。"
 WRONG_OPERATOR_WITH_CODE = "ユーザー名、パスワードまたは確認コードが正しくありません。"
-TOO_MANY_ATTEMPTS = (
+TOO_MANY_ATTEMPTS = gettext_noop(
     "この接続元からのログインが短時間に多すぎるため、受け付けませんでした。"
     "しばらく待ってから再度お試しください。"
 )
@@ -176,10 +178,13 @@ class _Checked:
 def locked_message(until: datetime) -> str:
     minutes = max(1, settings.WSO_LOCKOUT_SECONDS // 60)
     local = timezone.localtime(until)
-    return (
-        f"ログインに{settings.WSO_LOCKOUT_FAILURES}回続けて失敗したため、"
-        f"{minutes}分間ログインを停止しています。"
-        f"{local:%H時%M分}以降に再度お試しください。"
+    return gettext(
+        "ログインに{failures}回続けて失敗したため、{minutes}分間ログインを停止しています。"
+        "{time}以降に再度お試しください。"
+    ).format(
+        failures=settings.WSO_LOCKOUT_FAILURES,
+        minutes=minutes,
+        time=dateformat.format(local, gettext("H時i分")),
     )
 
 

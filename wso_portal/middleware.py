@@ -6,7 +6,9 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext, gettext_noop
 
 
 class TrustedProxyMiddleware:
@@ -35,6 +37,21 @@ class TrustedProxyMiddleware:
         return any(address in network for network in self.proxies)
 
 
+class JapaneseAdminMiddleware:
+    """The admin is for operators and stays Japanese whatever language the browser or the
+    language cookie asks for the subscribers' screens. After LocaleMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/admin/"):
+            return self.get_response(request)
+        with translation.override("ja"):
+            request.LANGUAGE_CODE = "ja"
+            return self.get_response(request)
+
+
 class NoStoreForSubscribersMiddleware:
     """Pages seen by a logged-in user carry personal data, and the login page carries the
     credentials typed into it: neither may be kept by the browser or any cache on the way."""
@@ -60,9 +77,10 @@ class RejectMalformedInputMiddleware:
     such a form body while reading it, and again while rendering the error page, which leaves
     no page at all). Runs early, before anything reads the request's data."""
 
-    MESSAGE_NUL = "リクエストに使用できない文字 (NUL) が含まれています。"
-    MESSAGE_CHARSET = "文字コードは UTF-8 で送信してください。"
-    MESSAGE_BODY = "リクエストの本文を読み取れません。"
+    # Japanese for the API; the page translates them into the browser's language.
+    MESSAGE_NUL = gettext_noop("リクエストに使用できない文字 (NUL) が含まれています。")
+    MESSAGE_CHARSET = gettext_noop("文字コードは UTF-8 で送信してください。")
+    MESSAGE_BODY = gettext_noop("リクエストの本文を読み取れません。")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -102,8 +120,18 @@ class RejectMalformedInputMiddleware:
             from providers.api import problem
 
             return problem(400, message)
-        # No request: the page must not depend on anything the malformed request carries.
-        return HttpResponseBadRequest(render_to_string("400.html", {"message": message}))
+        # No request: the page must not depend on anything the malformed request carries. The
+        # language is read from the cookie and Accept-Language alone (this runs before
+        # LocaleMiddleware), never from the body.
+        with translation.override(_language_of(request)):
+            page = render_to_string("400.html", {"message": gettext(message)})
+        return HttpResponseBadRequest(page)
+
+
+def _language_of(request) -> str:
+    if request.path.startswith("/admin/"):
+        return "ja"
+    return translation.get_language_from_request(request)
 
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

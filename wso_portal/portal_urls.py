@@ -13,4 +13,5 @@ urlpatterns = [
         r"^services/(?P<code>[-a-zA-Z0-9_]{1,40})/$", views.service_detail, name="service_detail"
     ),
     path("privacy/", views.privacy, name="privacy"),
+    re_path(r"^language/(?P<code>ja|en)/$", views.language, name="language"),
 ]

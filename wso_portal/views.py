@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.contrib import auth, messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notification.models import Application, NotificationSetting
 
@@ -26,7 +28,7 @@ def login(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and login_service.rate_exceeded(request):
         # Before the form is checked: nothing is hashed, recorded or counted.
-        form.add_error(None, login_service.TOO_MANY_ATTEMPTS)
+        form.add_error(None, _(login_service.TOO_MANY_ATTEMPTS))
         context = {"form": form, "next": _next_page(request)}
         return render(request, "portal/login.html", context, status=429)
     if request.method == "POST" and form.is_valid():
@@ -37,7 +39,7 @@ def login(request: HttpRequest) -> HttpResponse:
             # auth.login gives the session a new key (no fixation).
             auth.login(request, result.user, backend="wso_portal.backends.AccessKeyBackend")
             return redirect(_next_page(request))
-        form.add_error(None, result.message)
+        form.add_error(None, _(result.message))
     return render(request, "portal/login.html", {"form": form, "next": _next_page(request)})
 
 
@@ -54,7 +56,7 @@ def _next_page(request: HttpRequest) -> str:
 def logout(request: HttpRequest) -> HttpResponse:
     security_event("logout", request)
     auth.logout(request)  # flushes the session
-    messages.success(request, "ログアウトしました。")
+    messages.success(request, _("ログアウトしました。"))
     return redirect("portal:login")
 
 
@@ -126,7 +128,12 @@ def service_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "portal/service_detail.html",
-        {"service": service, "contracts": contracts, "status": status},
+        {
+            "service": service,
+            "service_name": _(service.name),
+            "contracts": contracts,
+            "status": status,
+        },
     )
 
 
@@ -136,3 +143,30 @@ def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
 
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/privacy.html")
+
+
+@require_GET
+def language(request: HttpRequest, code: str) -> HttpResponse:
+    """The 日本語 / English link of every page: keep the choice in the language cookie (which
+    LocaleMiddleware reads from then on) and go back to the page the link was on. Only a
+    preference changes, so a plain link will do; `next` must be a page of this site."""
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("portal:top")
+    response = redirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    add_never_cache_headers(response)
+    return response
