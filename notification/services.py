@@ -70,24 +70,29 @@ def _forget_provider_count(**kwargs) -> None:
     active_provider_count.forget()  # in this process at once; in the others within seconds
 
 
-def not_notifying_count(line) -> int:
-    """How many providers screen 3 lists, without scanning them all: the active providers, less
-    those the line says 通知する to (an index on the line's settings)."""
-    notifying = line.notification_settings.filter(notify=True, provider__active=True).count()
-    # The first term may be a few seconds old (another process changed a provider): never < 0.
-    return max(0, active_provider_count() - notifying)
-
-
 class NotNotifyingPaginator(Paginator):
-    """Screen 3's pages, counted by not_notifying_count rather than by counting the list."""
+    """Screen 3's pages without scanning every provider. A line says 通知する to a handful of
+    providers: their ids are read once (an index on the line's settings), left out of the list
+    by id, and the pages are counted as the active providers (kept a few seconds) less them."""
 
     def __init__(self, line, per_page: int):
-        super().__init__(not_notifying_providers(line), per_page)
-        self.line = line
+        self.notifying = list(
+            line.notification_settings.filter(notify=True, provider__active=True).values_list(
+                "provider_id", flat=True
+            )
+        )
+        providers = (
+            ServiceProvider.objects.filter(active=True)
+            .exclude(pk__in=self.notifying)
+            .annotate(in_progress=Exists(_open_item(line, "pk")))
+            .order_by("code")
+        )
+        super().__init__(providers, per_page)
 
     @cached_property
     def count(self) -> int:
-        return not_notifying_count(self.line)
+        # The first term may be a few seconds old (another process changed a provider): never < 0.
+        return max(0, active_provider_count() - len(self.notifying))
 
 
 def choice(line, direction: str) -> QuerySet:
