@@ -1,8 +1,10 @@
-"""`manage.py worker` as a process of its own, on the test database (PostgreSQL)."""
+"""Concurrency in tests on PostgreSQL: threads with connections of their own, and
+`manage.py worker` as a process of its own on the test database."""
 
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -38,3 +40,29 @@ def wait_for(condition, timeout=30):
             return
         time.sleep(0.05)
     raise AssertionError("timed out")
+
+
+class Thread(threading.Thread):
+    """Runs `target` on its own connection; keeps its result or exception for the test."""
+
+    def __init__(self, target, *, start_together: threading.Barrier | None = None):
+        super().__init__(daemon=True)
+        self.target = target
+        self.barrier = start_together
+        self.result = None
+        self.error = None
+
+    def run(self):
+        try:
+            if self.barrier:
+                self.barrier.wait()
+            self.result = self.target()
+        except Exception as exc:
+            self.error = exc
+        finally:
+            connection.close()
+
+    def outcome(self, timeout=30):
+        self.join(timeout)
+        assert not self.is_alive(), "thread did not finish"
+        return self.result, self.error

@@ -112,6 +112,17 @@ def migrated_data(transactional_db):
                         operation.code(apps, editor)
 
 
+@pytest.fixture
+def alice(db):
+    """A subscriber whose access key is helpers.KEY, with a 同意書 in force."""
+    from tests.factories import make_agreement, make_line
+
+    from .helpers import KEY
+
+    make_agreement()
+    return make_line(access_key=KEY)
+
+
 # --- the browser --------------------------------------------------------------------------------
 
 

@@ -4,6 +4,11 @@ import pytest
 
 # Every e2e test: a real database, committed, so that the live server's thread sees the data.
 E2E = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+KEY = "ABCD2345"  # the e2e `alice` fixture's access key
+
+
+def heading(page):
+    return page.get_by_role("heading", level=1)
 
 
 def field(page, label: str, *, exact: bool = False):

@@ -1,27 +1,14 @@
 """申込取消 in a browser: apply, then from 申込履歴 cancel before the 工事; the provider can be
 picked again at once. Every screen axe-clean at desktop and phone width."""
 
-import pytest
 from playwright.sync_api import expect
 
 from notification.models import Application
-from tests.factories import make_agreement, make_line, make_provider, set_notify
+from tests.factories import make_provider, set_notify
 
-from .helpers import E2E, apply, log_in, open_usage_detail, provider_row
+from .helpers import E2E, KEY, apply, heading, log_in, open_usage_detail, provider_row
 
 pytestmark = E2E
-
-KEY = "ABCD2345"
-
-
-@pytest.fixture
-def alice(db):
-    make_agreement()
-    return make_line(access_key=KEY)
-
-
-def heading(page):
-    return page.get_by_role("heading", level=1)
 
 
 def test_cancel_before_the_work_from_the_history(page, alice, screens):

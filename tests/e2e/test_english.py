@@ -1,26 +1,13 @@
 """Flow A walked once in English, chosen with the page's English link, every screen axe-clean."""
 
-import pytest
 from playwright.sync_api import expect
 
 from notification.models import Application, Direction
-from tests.factories import make_agreement, make_line, make_provider, set_notify
+from tests.factories import make_provider, set_notify
 
-from .helpers import E2E, field, provider_row, tick
+from .helpers import E2E, KEY, field, heading, provider_row, tick
 
 pytestmark = E2E
-
-KEY = "ABCD2345"
-
-
-@pytest.fixture
-def alice(db):
-    make_agreement()
-    return make_line(access_key=KEY)
-
-
-def heading(page):
-    return page.get_by_role("heading", level=1)
 
 
 def test_flow_a_in_english(page, screens, alice):

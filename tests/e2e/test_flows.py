@@ -2,29 +2,26 @@
 
 import re
 
-import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
 from notification.models import Application, Direction
 from notification.work import run_due_work
-from tests.factories import make_agreement, make_line, make_provider, set_notify
+from tests.factories import make_provider, set_notify
 
-from .helpers import E2E, field, fill_applicant, log_in, open_usage_detail, provider_row, tick
+from .helpers import (
+    E2E,
+    KEY,
+    field,
+    fill_applicant,
+    heading,
+    log_in,
+    open_usage_detail,
+    provider_row,
+    tick,
+)
 
 pytestmark = E2E
-
-KEY = "ABCD2345"
-
-
-@pytest.fixture
-def alice(db):
-    make_agreement()
-    return make_line(access_key=KEY)
-
-
-def heading(page):
-    return page.get_by_role("heading", level=1)
 
 
 def test_flow_a_switches_a_provider_to_tsuchi_shinai(page, alice):

@@ -25,6 +25,7 @@ from providers.models import WebhookEvent
 from providers.webhooks import register_endpoint
 from tests.factories import make_application, make_line, make_provider, set_notify
 from tests.notification.flow_helpers import start_notify, submit, walk_to_confirm
+from tests.processes import Thread
 
 State = Application.State
 NOT_STARTED_ANY_MORE = ["in_progress", "completed", "failed", "cancelled"]
@@ -352,32 +353,6 @@ def test_the_subscriber_cannot_cancel_once_in_progress_but_an_operator_still_can
 
 
 # Racing the worker on PostgreSQL -----------------------------------------------------------------
-
-
-class Thread(threading.Thread):
-    """Runs `target` on its own connection; keeps its result or exception for the test."""
-
-    def __init__(self, target, *, start_together: threading.Barrier | None = None):
-        super().__init__(daemon=True)
-        self.target = target
-        self.barrier = start_together
-        self.result = None
-        self.error = None
-
-    def run(self):
-        try:
-            if self.barrier:
-                self.barrier.wait()
-            self.result = self.target()
-        except Exception as exc:
-            self.error = exc
-        finally:
-            connection.close()
-
-    def outcome(self, timeout=30):
-        self.join(timeout)
-        assert not self.is_alive(), "thread did not finish"
-        return self.result, self.error
 
 
 def logged_in(line) -> Client:

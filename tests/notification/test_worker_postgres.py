@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from notification.models import Application, ApplicationEvent, NotificationSetting
 from notification.work import NotOpen, apply_next_due, apply_now, cancel_application, run_due_work
 from tests.factories import make_application, make_line, make_provider
-from tests.processes import start_worker, wait_for
+from tests.processes import Thread, start_worker, wait_for
 
 pytestmark = [
     pytest.mark.postgres,
@@ -28,32 +28,6 @@ pytestmark = [
 
 State = Application.State
 BASE_DIR = Path(__file__).resolve().parents[2]
-
-
-class Thread(threading.Thread):
-    """Runs `target` on its own connection; keeps its result or exception for the test."""
-
-    def __init__(self, target, *, start_together: threading.Barrier | None = None):
-        super().__init__(daemon=True)
-        self.target = target
-        self.barrier = start_together
-        self.result = None
-        self.error = None
-
-    def run(self):
-        try:
-            if self.barrier:
-                self.barrier.wait()
-            self.result = self.target()
-        except Exception as exc:
-            self.error = exc
-        finally:
-            connection.close()
-
-    def outcome(self, timeout=30):
-        self.join(timeout)
-        assert not self.is_alive(), "thread did not finish"
-        return self.result, self.error
 
 
 def assert_applied_once(application, providers):
