@@ -81,18 +81,28 @@ class NotNotifyingPaginator(Paginator):
                 "provider_id", flat=True
             )
         )
-        providers = (
-            ServiceProvider.objects.filter(active=True)
-            .exclude(pk__in=self.notifying)
-            .annotate(in_progress=Exists(_open_item(line, "pk")))
-            .order_by("code")
-        )
-        super().__init__(providers, per_page)
+        self.line = line
+        providers = ServiceProvider.objects.filter(active=True).exclude(pk__in=self.notifying)
+        super().__init__(providers.order_by("code"), per_page)
 
     @cached_property
     def count(self) -> int:
         # The first term may be a few seconds old (another process changed a provider): never < 0.
         return max(0, active_provider_count() - len(self.notifying))
+
+    def page(self, number):
+        """The page's providers, each with `in_progress` (工事中), looked up for those rows alone:
+        in the list's own query it would be worked out for every row skipped before the page."""
+        page = super().page(number)
+        page.object_list = list(page.object_list)
+        in_work = set(
+            ApplicationItem.objects.filter(
+                line=self.line, is_open=True, provider__in=[p.pk for p in page.object_list]
+            ).values_list("provider_id", flat=True)
+        )
+        for provider in page.object_list:
+            provider.in_progress = provider.pk in in_work
+        return page
 
 
 def choice(line, direction: str) -> QuerySet:

@@ -71,7 +71,7 @@ def measure(n: int, agreement, *, picks: int = 10) -> dict[str, int]:
     _, response = count(client, "post", reverse("notification:usage_detail"), {"action": "add"})
     flow_b = flow_id_of(response)
     counts["register"], response = count(client, "get", step_url("register", flow_b))
-    shown = [int(pk) for pk in response.context["page"].object_list.values_list("pk", flat=True)]
+    shown = [provider.pk for provider in response.context["page"].object_list]
     last = response.context["page"].paginator.num_pages
     assert last >= n // settings.WSO_PROVIDERS_PER_PAGE
     counts["register_last_page"], response = count(
