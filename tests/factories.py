@@ -40,6 +40,30 @@ def make_provider(*, code: str | None = None, name: str | None = None, **fields)
     )
 
 
+_code_letters = itertools.cycle("ABCDEFGHJKLMNQRSTUVXYZ")
+
+
+def make_providers(n: int) -> list[ServiceProvider]:
+    """n providers in one insert, their codes under a letter of their own."""
+    letter = next(_code_letters)
+    return ServiceProvider.objects.bulk_create(
+        ServiceProvider(code=f"{letter}{i:04d}", name=f"事業者{letter}{i}", service_name="IP電話")
+        for i in range(n)
+    )
+
+
+def endpoint_form(endpoint, url: str) -> dict:
+    """The admin page of a 通知先URL as a browser posts it, with its read-only secrets' formset."""
+    count = str(endpoint.secrets.count())
+    return {
+        "url": url,
+        "secrets-TOTAL_FORMS": count,
+        "secrets-INITIAL_FORMS": count,
+        "secrets-MIN_NUM_FORMS": "0",
+        "secrets-MAX_NUM_FORMS": "1000",
+    }
+
+
 def set_notify(line, provider, notify: bool = True, **fields) -> NotificationSetting:
     return NotificationSetting.objects.create(line=line, provider=provider, notify=notify, **fields)
 

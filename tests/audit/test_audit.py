@@ -25,7 +25,7 @@ from providers.models import ProviderKey, WebhookEvent
 from providers.webhooks import register_endpoint
 from wso_portal.models import Announcement, Lockout, SubscriberLine
 
-from ..factories import make_application, make_key, make_line, make_provider
+from ..factories import endpoint_form, make_application, make_key, make_line, make_provider
 from ..notification.test_mail import FLAKY, FlakyBackend
 from ..providers.receiver import Answer, start_receiver
 
@@ -190,17 +190,6 @@ def test_revoking_an_api_key_is_recorded_once(admin_client, provider):
 
 
 # --- 通知先URLと即時通知 ----------------------------------------------------------------------
-
-
-def endpoint_form(endpoint, url):
-    count = str(endpoint.secrets.count())
-    return {
-        "url": url,
-        "secrets-TOTAL_FORMS": count,
-        "secrets-INITIAL_FORMS": count,
-        "secrets-MIN_NUM_FORMS": "0",
-        "secrets-MAX_NUM_FORMS": "1000",
-    }
 
 
 def test_registering_an_endpoint_is_recorded_once_without_its_secret(admin_client, provider):

@@ -1,7 +1,5 @@
 """Every screen's query count stays flat when a line has 1,000 providers."""
 
-import itertools
-
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -9,22 +7,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from notification.models import Application, NotificationSetting, ServiceProvider
-from tests.factories import make_line
+from notification.models import Application, NotificationSetting
+from tests.factories import make_line, make_providers
 
 from .flow_helpers import VALID_APPLICANT, flow_id_of, step_url
 
 pytestmark = pytest.mark.django_db
-
-_letters = itertools.cycle("ABCDEFGHJKLMNQRSTUVXYZ")
-
-
-def providers(n: int) -> list[ServiceProvider]:
-    letter = next(_letters)
-    return ServiceProvider.objects.bulk_create(
-        ServiceProvider(code=f"{letter}{i:04d}", name=f"事業者{letter}{i}", service_name="IP電話")
-        for i in range(n)
-    )
 
 
 def count(client, method: str, url: str, data=None) -> tuple[int, object]:
@@ -36,11 +24,11 @@ def count(client, method: str, url: str, data=None) -> tuple[int, object]:
 
 def measure(n: int, agreement, *, picks: int = 10) -> dict[str, int]:
     line = make_line()
-    notifying = providers(n)
+    notifying = make_providers(n)
     NotificationSetting.objects.bulk_create(
         NotificationSetting(line=line, provider=p, notify=True) for p in notifying
     )
-    providers(n)  # 通知しない for this line
+    make_providers(n)  # 通知しない for this line
     client = Client()
     client.force_login(line.user)
     counts = {}

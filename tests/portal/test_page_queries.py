@@ -2,8 +2,6 @@
 line of a thousand and a long disclosure log (SAVEPOINTs, the test's transaction at work, are
 not queries a page makes)."""
 
-import itertools
-
 import pytest
 from django.db import connection
 from django.test import Client
@@ -11,25 +9,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements.services import current_version
-from notification.models import NotificationSetting, ServiceProvider
+from notification.models import NotificationSetting
 from notification.services import active_provider_count
 from providers.models import Disclosure
-from tests.factories import make_application, make_key, make_line
+from tests.factories import make_application, make_key, make_line, make_providers
 from tests.notification.flow_helpers import VALID_APPLICANT, agree, flow_id_of, step_url
 from wso_portal.views import published_announcements, services
 
 pytestmark = pytest.mark.django_db
 
 MAX_QUERIES = 6
-_letters = itertools.cycle("ABCDEFGHJKLMNQRSTUVXYZ")
-
-
-def providers(n: int) -> list[ServiceProvider]:
-    letter = next(_letters)
-    return ServiceProvider.objects.bulk_create(
-        ServiceProvider(code=f"{letter}{i:04d}", name=f"事業者{letter}{i}", service_name="IP電話")
-        for i in range(n)
-    )
 
 
 def page_queries(client, url: str) -> int:
@@ -43,11 +32,11 @@ def page_queries(client, url: str) -> int:
 def measure(n: int, agreement) -> dict[str, int]:
     active_provider_count.forget()  # bulk_create sends no signal
     line = make_line()
-    notifying = providers(n)
+    notifying = make_providers(n)
     NotificationSetting.objects.bulk_create(
         NotificationSetting(line=line, provider=p, notify=True) for p in notifying
     )
-    providers(n)  # 通知しない for this line
+    make_providers(n)  # 通知しない for this line
     active_provider_count.forget()
     key = make_key(notifying[0])[0]
     Disclosure.objects.bulk_create(

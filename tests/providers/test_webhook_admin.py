@@ -14,8 +14,8 @@ from django.utils import timezone
 from providers.models import DeliveryAttempt, Endpoint, EndpointSecret, WebhookEvent
 from providers.webhooks import register_endpoint, signing_secrets
 
-from ..factories import make_application, make_line, make_provider
-from .receiver import Answer, start_receiver
+from ..factories import endpoint_form, make_application, make_line, make_provider
+from .receiver import Answer
 
 pytestmark = pytest.mark.django_db
 
@@ -42,28 +42,9 @@ def shown_secrets(response) -> list[str]:
     return SECRET_IN_PAGE.findall(response.content.decode())
 
 
-def form(endpoint, url) -> dict:
-    """The endpoint's page as a browser posts it, with its (read-only) secrets' formset."""
-    count = str(endpoint.secrets.count())
-    return {
-        "url": url,
-        "secrets-TOTAL_FORMS": count,
-        "secrets-INITIAL_FORMS": count,
-        "secrets-MIN_NUM_FORMS": "0",
-        "secrets-MAX_NUM_FORMS": "1000",
-    }
-
-
 @pytest.fixture
 def provider(db):
     return make_provider(code="W0099", name="NTT西日本(試験用)")
-
-
-@pytest.fixture
-def receiver():
-    receiver = start_receiver()
-    yield receiver
-    receiver.close()
 
 
 def make_event(provider, line, *, state=State.PENDING, **fields) -> WebhookEvent:
@@ -112,7 +93,9 @@ def test_registering_an_endpoint_shows_its_secret_once(admin_client, provider):
 
 def test_changing_the_url_keeps_the_secret_and_shows_none(admin_client, provider):
     endpoint, secret = register_endpoint(provider, "http://127.0.0.1:8001/a")
-    response = admin_client.post(endpoint_page(endpoint), form(endpoint, "http://127.0.0.1:8002/b"))
+    response = admin_client.post(
+        endpoint_page(endpoint), endpoint_form(endpoint, "http://127.0.0.1:8002/b")
+    )
     assert response.status_code == 302
     endpoint.refresh_from_db()
     assert endpoint.url == "http://127.0.0.1:8002/b"
@@ -151,7 +134,9 @@ def test_production_refuses_a_url_that_is_not_public_next_to_the_field(
 def test_a_changed_url_is_checked_too(admin_client, provider, settings):
     endpoint, _ = register_endpoint(provider, "http://127.0.0.1:8001/a")
     settings.WSO_WEBHOOK_ALLOW_PRIVATE = False
-    response = admin_client.post(endpoint_page(endpoint), form(endpoint, "https://10.0.0.1/"))
+    response = admin_client.post(
+        endpoint_page(endpoint), endpoint_form(endpoint, "https://10.0.0.1/")
+    )
     assert response.status_code == 200
     assert "公開されていないアドレス (10.0.0.1)" in response.content.decode()
     endpoint.refresh_from_db()

@@ -39,13 +39,6 @@ Type = WebhookEvent.Type
 
 
 @pytest.fixture
-def receiver():
-    receiver = start_receiver()
-    yield receiver
-    receiver.close()
-
-
-@pytest.fixture
 def fast_retries(settings):
     settings.WSO_WEBHOOK_RETRY_SCHEDULE = [0, 0]
     settings.WSO_WEBHOOK_TIMEOUT = 0.5

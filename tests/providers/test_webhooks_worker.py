@@ -15,7 +15,7 @@ from providers.webhooks import register_endpoint
 from tests.factories import make_application, make_line, make_provider
 from tests.processes import start_worker, wait_for
 
-from .receiver import Answer, start_receiver
+from .receiver import Answer
 
 pytestmark = [
     pytest.mark.postgres,
@@ -25,13 +25,6 @@ pytestmark = [
     ),
 ]
 State = WebhookEvent.State
-
-
-@pytest.fixture
-def receiver():
-    receiver = start_receiver()
-    yield receiver
-    receiver.close()
 
 
 def test_a_worker_killed_mid_delivery_leaves_the_event_to_be_sent_again(receiver):
