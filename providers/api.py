@@ -5,14 +5,12 @@ types. Every error is application/problem+json (RFC 9457) with a Japanese `detai
 """
 
 import ipaddress
-import logging
 from functools import wraps
 from http import HTTPStatus
 from typing import Annotated
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django_ratelimit.core import get_usage
 from ninja import Field, NinjaAPI, Router, Schema, Swagger
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -20,10 +18,10 @@ from ninja.security import HttpBearer
 from ninja.throttling import BaseThrottle
 from pydantic import AfterValidator, ConfigDict, WithJsonSchema
 
+from wso_portal import rates
+
 from .models import ProviderKey
 from .services import authenticate, look_up
-
-logger = logging.getLogger("providers.api")
 
 MAX_ADDRESSES = 100
 MAX_BODY_BYTES = 64 * 1024
@@ -164,18 +162,12 @@ class PerKeyRate(BaseThrottle):
     """WSO_API_RATE_LIMIT requests per second per key, counted in the shared cache."""
 
     def allow_request(self, request: HttpRequest) -> bool:
-        try:
-            usage = get_usage(
-                request,
-                group="providers.lookups",
-                key=lambda group, request: str(request.auth.pk),
-                rate=f"{settings.WSO_API_RATE_LIMIT}/s",
-                increment=True,
-            )
-        except Exception:
-            # The limit guards capacity; an unreachable cache must not stop every provider.
-            logger.exception("APIのリクエスト数を数えられません (キャッシュ)")
-            return True
+        usage = rates.count(
+            request,
+            group="providers.lookups",
+            key=str(request.auth.pk),
+            rate=f"{settings.WSO_API_RATE_LIMIT}/s",
+        )
         self.time_left = max(1, usage["time_left"]) if usage else 1
         return usage is None or not usage["should_limit"]
 

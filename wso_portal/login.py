@@ -25,8 +25,8 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext, gettext_noop
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from django_ratelimit.core import get_usage
 
+from . import rates
 from .backends import check_access_key
 from .decorators import LINE_UNAVAILABLE
 from .models import Lockout, LoginAttempt, SubscriberLine, address_lock_key
@@ -93,18 +93,12 @@ def rate_exceeded(request: HttpRequest) -> bool:
     if not settings.WSO_LOGIN_RATE:
         return False
     address = client_address(request)
-    try:
-        usage = get_usage(
-            request,
-            group="wso_portal.login",
-            key=lambda group, request: address_lock_key(address),
-            rate=settings.WSO_LOGIN_RATE,
-            increment=True,
-        )
-    except Exception:
-        # The rate guards capacity; the lockout still guards the accounts without the cache.
-        logger.exception("login rate not counted (cache) address=%s", address)
-        return False
+    usage = rates.count(
+        request,
+        group="wso_portal.login",
+        key=address_lock_key(address),
+        rate=settings.WSO_LOGIN_RATE,
+    )
     if usage is not None and usage["should_limit"]:
         logger.warning("login refused address=%s outcome=rate_limited", address)
         return True
