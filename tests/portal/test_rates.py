@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from tests.conftest import ALICE_KEY
 from tests.factories import make_key, make_line, make_provider, set_notify
+from wso_portal.settings.base import redis_cache
 
 
 @pytest.fixture
@@ -17,12 +18,7 @@ def unreachable_cache(settings):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-        }
-    }
+    settings.CACHES = {"default": redis_cache(f"redis://127.0.0.1:{port}/0")}
     yield
     caches.close_all()
 

@@ -14,6 +14,7 @@ from django.test import Client
 
 from notification.work import apply_now
 from tests.factories import make_application, make_key, make_line, make_provider, set_notify
+from wso_portal.settings.base import redis_cache as redis_cache_settings
 
 URL = "/api/v1/lookups"
 ADDRESS = "2001:db8:8000:100::1"
@@ -80,13 +81,7 @@ def redis_cache(settings):
             pytest.fail(f"Redis is not reachable at {REDIS_URL}")
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")
     prefix = f"wso-test-{uuid.uuid4().hex}"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        }
-    }
+    settings.CACHES = {"default": {**redis_cache_settings(REDIS_URL), "KEY_PREFIX": prefix}}
     yield client, prefix
     for name in client.scan_iter(f"{prefix}*"):
         client.delete(name)

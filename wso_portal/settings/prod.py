@@ -4,10 +4,8 @@ from .env import env_bool, env_int, env_str
 SECRET_KEY = env_str("SECRET_KEY")
 # The API's rate limit must hold across workers and hosts: a shared Redis.
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-}
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+CACHES = {"default": redis_cache(REDIS_URL)}  # noqa: F405
+SILENCED_SYSTEM_CHECKS = []
 DEBUG = False
 # Operators' admin logins need the TOTP code too.
 WSO_ADMIN_REQUIRE_MFA = env_bool("WSO_ADMIN_REQUIRE_MFA", True)
