@@ -319,14 +319,13 @@ def confirm(request, flow):
 @line_required
 def receipt(request, receipt_number: str):
     """Screen 7: 回線情報通知 変更受付完了, also reached again from 申込履歴."""
-    application = (
-        request.line.applications.select_related("agreement_version")
-        .filter(receipt_number=receipt_number)
-        .first()
-    )
-    if application is None:
+    try:
+        application = request.line.applications.select_related("agreement_version").get(
+            receipt_number=receipt_number
+        )
+    except Application.DoesNotExist:
         security_event("receipt_not_found", request, receipt_number=receipt_number)
-        raise Http404
+        raise Http404 from None
     # provider_notice: the 即時通知 of each provider (the providers app's reverse one-to-one).
     items = application.items.select_related("provider", "provider_notice").order_by(
         "provider__code"

@@ -65,13 +65,9 @@ def authenticate(plain: str, *, now: datetime | None = None) -> ProviderKey | No
     """The live key with this value, its provider loaded; None for anything else."""
     if not plain.startswith(KEY_PREFIX) or len(plain) > MAX_KEY_LENGTH:
         return None
-    key = (
-        ProviderKey.objects.live()
-        .select_related("provider")
-        .filter(hashed_key=hash_key(plain))
-        .first()
-    )
-    if key is None:
+    try:
+        key = ProviderKey.objects.live().select_related("provider").get(hashed_key=hash_key(plain))
+    except ProviderKey.DoesNotExist:
         return None
     now = now or timezone.now()
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:

@@ -42,8 +42,13 @@ class AccessKeyBackend(ModelBackend):
 
     def get_user(self, user_id):
         """The session's user with its line in the same query: every subscriber page reads it."""
-        user = get_user_model()._default_manager.select_related("line").filter(pk=user_id).first()
-        return user if user is not None and self.user_can_authenticate(user) else None
+        User = get_user_model()
+        try:
+            # get(), as Django's own backends: first() would add an ORDER BY to a primary key.
+            user = User._default_manager.select_related("line").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
 
 class StaffBackend(ModelBackend):
