@@ -20,7 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-import urllib3
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -237,6 +236,8 @@ def claim_next(*, now: datetime | None = None) -> WebhookEvent | None:
 def deliver(event: WebhookEvent) -> DeliveryAttempt:
     """POST a claimed event once and record the attempt: delivered on a 2xx, else retried on
     the schedule, or failed once the schedule is used up."""
+    import urllib3  # here: a web worker loads it (1 MiB) only when an operator sends a test
+
     sent_at = timezone.now()
     started = time.monotonic()
     status, error = None, ""
@@ -261,6 +262,8 @@ def deliver(event: WebhookEvent) -> DeliveryAttempt:
 def post(url: str, event: WebhookEvent, signing_keys: list[str]) -> int:
     """Send the event to the URL's checked address (the name is not looked up a second time,
     so it cannot be re-pointed between check and connect); redirects are not followed."""
+    import urllib3
+
     scheme, host, port, addresses = check_url(url)
     body = event_body(event)
     timestamp = datetime.now(UTC)
