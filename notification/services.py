@@ -105,12 +105,18 @@ class NotNotifyingPaginator(Paginator):
         return page
 
 
-def choice(line, direction: str) -> QuerySet:
-    """The providers the line may switch in `direction` now: not 工事中, still in the list."""
-    if direction == Direction.STOP:
-        ids = notifying_settings(line).filter(in_progress=False).values("provider_id")
-        return ServiceProvider.objects.filter(pk__in=ids)
-    return not_notifying_providers(line).filter(in_progress=False)
+def choice(line, direction: str) -> QuerySet[ServiceProvider]:
+    """The providers the line may switch in `direction` now: the rows of screen 2 (to stop) or
+    screen 3 (to notify) that are not 工事中. Flat conditions, not those screens' annotated
+    lists: every flow step checks the picked providers against it."""
+    notifying = Exists(
+        NotificationSetting.objects.filter(line=line, provider=OuterRef("pk"), notify=True)
+    )
+    return ServiceProvider.objects.filter(
+        notifying if direction == Direction.STOP else ~notifying,
+        ~Exists(_open_item(line, "pk")),
+        active=True,
+    )
 
 
 def all_in_choice(line, direction: str, provider_ids: Iterable[int]) -> bool:
