@@ -49,17 +49,6 @@ def notifying_settings(line) -> QuerySet[NotificationSetting]:
     )
 
 
-def not_notifying_providers(line) -> QuerySet[ServiceProvider]:
-    """Screen 3: active providers that are 通知しない for the line (no row or notify=False)."""
-    notifying = NotificationSetting.objects.filter(line=line, provider=OuterRef("pk"), notify=True)
-    return (
-        ServiceProvider.objects.filter(active=True)
-        .exclude(Exists(notifying))
-        .annotate(in_progress=Exists(_open_item(line, "pk")))
-        .order_by("code")
-    )
-
-
 @briefly
 def active_provider_count() -> int:
     return ServiceProvider.objects.filter(active=True).count()
@@ -107,8 +96,8 @@ class NotNotifyingPaginator(Paginator):
 
 def choice(line, direction: str) -> QuerySet[ServiceProvider]:
     """The providers the line may switch in `direction` now: the rows of screen 2 (to stop) or
-    screen 3 (to notify) that are not 工事中. Flat conditions, not those screens' annotated
-    lists: every flow step checks the picked providers against it."""
+    screen 3 (to notify) that are not 工事中, as flat conditions, since every flow step checks
+    the picked providers against it."""
     notifying = Exists(
         NotificationSetting.objects.filter(line=line, provider=OuterRef("pk"), notify=True)
     )
