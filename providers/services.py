@@ -105,7 +105,8 @@ def look_up(key: ProviderKey, addresses: list[str], *, now: datetime | None = No
     so a provider learns nothing about lines that did not allow it.
     """
     parsed = [ipaddress.IPv6Address(address) for address in addresses]
-    starts = {start for address in parsed for start in candidate_keys(address)}
+    candidates = [candidate_keys(address) for address in parsed]
+    starts = {start for keys in candidates for start in keys}
     notifying = {
         start: _NotifyingLine(line_id, customer_id, end)
         for line_id, customer_id, start, end in NotificationSetting.objects.filter(
@@ -116,8 +117,8 @@ def look_up(key: ProviderKey, addresses: list[str], *, now: datetime | None = No
         ).values_list("line_id", "line__customer_id", "line__prefix_start", "line__prefix_end")
     }
     answers, disclosed = [], {}
-    for text, address in zip(addresses, parsed, strict=True):
-        line = _line_holding(address, notifying)
+    for text, address, keys in zip(addresses, parsed, candidates, strict=True):
+        line = _line_holding(address, keys, notifying)
         answers.append(Answer(text, line.customer_id if line else None))
         if line is not None:
             disclosed[(line.line_id, address)] = None
@@ -133,10 +134,12 @@ def look_up(key: ProviderKey, addresses: list[str], *, now: datetime | None = No
 
 
 def _line_holding(
-    address: ipaddress.IPv6Address, notifying: dict[str, _NotifyingLine]
+    address: ipaddress.IPv6Address, keys: list[str], notifying: dict[str, _NotifyingLine]
 ) -> _NotifyingLine | None:
+    """The notifying line, if any, whose prefix starts at one of `keys` (the address's
+    candidate prefixes) and holds the address."""
     position = address_key(address)
-    for start in candidate_keys(address):
+    for start in keys:
         line = notifying.get(start)
         if line is not None and start <= position <= line.prefix_end:
             return line
