@@ -2,16 +2,18 @@
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from notification.models import Application
 from notification.work import apply_now
-from providers.models import Disclosure
+from providers.models import Disclosure, ProviderKey
 from providers.services import revoke_key
 from tests.factories import make_application, make_key, make_line, make_provider, set_notify
 from wso_portal.models import SubscriberLine
@@ -206,6 +208,24 @@ def test_each_disclosure_is_logged_once_with_line_provider_key_and_address(clien
     lookup(client, ["2001:db8:8000:100::1", "2001:db8:8000:100::1", "2001:db8:9999::1"], plain)
     logged = list(Disclosure.objects.values_list("line", "provider", "key", "address"))
     assert logged == [(line.pk, provider.pk, record.pk, "2001:db8:8000:100::1")]
+    assert timezone.now() - Disclosure.objects.get().at < timedelta(seconds=30)
+
+
+def test_a_keys_last_used_time_is_written_at_most_once_a_minute(client, line, provider):
+    record, plain = make_key(provider)
+    assert record.last_used_at is None
+    lookup(client, ["2001:db8:8000:100::1"], plain)
+    record.refresh_from_db()
+    first_use = record.last_used_at
+    assert timezone.now() - first_use < timedelta(seconds=30)
+    lookup(client, ["2001:db8:8000:100::1"], plain)
+    record.refresh_from_db()
+    assert record.last_used_at == first_use
+    a_minute_before = first_use - timedelta(minutes=1)
+    ProviderKey.objects.filter(pk=record.pk).update(last_used_at=a_minute_before)
+    lookup(client, ["2001:db8:8000:100::1"], plain)
+    record.refresh_from_db()
+    assert record.last_used_at >= first_use
 
 
 def test_a_batch_of_100_is_read_in_one_query_and_logged_in_one_insert(client, provider, key):
