@@ -92,6 +92,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's own, with a health check that sends nothing to a connection that is still open.
+    DATABASES["default"]["ENGINE"] = "wso_portal.postgresql"
     # Every page runs the same few queries: psycopg prepares each on a connection after its fifth
     # use (psycopg's default), so PostgreSQL plans it once per connection instead of on every
     # request. Planning costs more than running most of them. Needs server-side binding.
