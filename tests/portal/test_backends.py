@@ -1,11 +1,11 @@
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.test import RequestFactory
 
 from tests.conftest import ALICE_KEY
 from tests.factories import make_line
-from wso_portal.backends import check_access_key
+from wso_portal.backends import check_access_key, user_with_line
 from wso_portal.models import SubscriberLine
 
 
@@ -75,3 +75,32 @@ def test_a_line_account_made_staff_still_cannot_use_the_admin_login(alice):
     alice.user.is_staff = True
     alice.user.save()
     assert authenticate(request(), username=alice.flets_number, password=ALICE_KEY) is None
+
+
+def loaded_values(instance) -> dict:
+    return {
+        field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields
+    }
+
+
+def test_the_sessions_user_and_line_load_as_the_orm_loads_them(alice, django_assert_num_queries):
+    expected = get_user_model().objects.select_related("line").get(pk=alice.user.pk)
+    with django_assert_num_queries(1):
+        user = user_with_line(str(alice.user.pk))  # as the session keeps it
+        line = user.line
+        assert line.user is user
+    assert loaded_values(user) == loaded_values(expected)
+    assert loaded_values(line) == loaded_values(expected.line)
+    assert isinstance(user.is_active, bool) and user.last_login == expected.last_login
+
+
+def test_an_operator_loads_without_a_line(operator, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        user = user_with_line(operator.pk)
+        assert not hasattr(user, "line")
+    assert loaded_values(user) == loaded_values(operator)
+
+
+@pytest.mark.parametrize("user_id", ["0", "not a number", "99999999"])
+def test_an_unknown_or_malformed_user_id_loads_nothing(db, user_id):
+    assert user_with_line(user_id) is None

@@ -115,7 +115,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:top"
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "wso_portal.sessions"  # database sessions
 SESSION_COOKIE_AGE = env_int("WSO_SESSION_IDLE_SECONDS", 30 * 60)
 # The 30 idle minutes count from the last request, to within a minute (wso_portal.sessions).
 SESSION_SAVE_EVERY_REQUEST = False
