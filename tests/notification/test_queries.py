@@ -121,4 +121,25 @@ def test_screen_3_is_counted_without_scanning_every_provider_and_counts_right():
     # kept a few seconds): no anti-join over every provider.
     assert len(captured.captured_queries) == 2
     assert not any("EXISTS" in q["sql"].upper() for q in captured.captured_queries)
-    assert list(paginator.object_list) == list(not_notifying)
+    assert list(paginator.page(1).object_list) == list(not_notifying)
+
+
+@pytest.mark.parametrize(
+    "notifying", [(), (0,), (2,), (3,), (0, 1, 2), (2, 3, 9), (3, 4, 5, 6), (9,)]
+)
+def test_screen_3s_pages_are_the_not_notifying_providers_in_code_order(notifying):
+    """Pages of 3 over 10 providers, with the line's 通知する ones before, on and after a page's
+    edge: the pages, one after another, are choice()'s list in order."""
+    from notification.models import Direction
+    from notification.services import NotNotifyingPaginator, choice
+    from tests.factories import make_provider, set_notify
+
+    line = make_line()
+    providers = sorted((make_provider() for _ in range(10)), key=lambda p: p.code)
+    make_provider(active=False)
+    for position in notifying:
+        set_notify(line, providers[position])
+    paginator = NotNotifyingPaginator(line, 3)
+    shown = [p for n in paginator.page_range for p in paginator.page(n).object_list]
+    assert shown == list(choice(line, Direction.NOTIFY).order_by("code"))
+    assert paginator.count == 10 - len(notifying)
