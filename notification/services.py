@@ -2,6 +2,7 @@
 
 import secrets
 import uuid
+from array import array
 from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -51,12 +52,12 @@ def notifying_settings(line) -> QuerySet[NotificationSetting]:
 
 
 @briefly
-def active_provider_ids() -> tuple[int, ...]:
+def active_provider_ids() -> array:
     """Every active provider's id in screen 3's order (code). Its pages are cut from this list:
-    an OFFSET query would walk every provider before the page (4.7 ms for the last of 10,000)."""
-    return tuple(
-        ServiceProvider.objects.filter(active=True).order_by("code").values_list("pk", flat=True)
-    )
+    an OFFSET query would walk every provider before the page (4.7 ms for the last of 10,000).
+    An array of 8-byte ids: 80 KB for 10,000, where a tuple of ints takes 400 KB per worker."""
+    ids = ServiceProvider.objects.filter(active=True).order_by("code").values_list("pk", flat=True)
+    return array("q", ids)
 
 
 @receiver([post_save, post_delete], sender=ServiceProvider, dispatch_uid="provider_count")
