@@ -50,6 +50,9 @@ class AccessKeyBackend(ModelBackend):
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
+_LINE_USER = SubscriberLine._meta.get_field("user")
+
+
 def user_with_line(user_id):
     """select_related("line").get(pk=user_id), as one statement written out: on every page, the
     ORM took longer to build it than the database takes to answer it (make bench)."""
@@ -76,9 +79,6 @@ def user_with_line(user_id):
         _LINE_USER.set_cached_value(line, user)
     _LINE_USER.remote_field.set_cached_value(user, line)
     return user
-
-
-_LINE_USER = SubscriberLine._meta.get_field("user")
 
 
 def _attnames(model) -> list[str]:
