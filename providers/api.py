@@ -283,9 +283,8 @@ def _describe(error: dict) -> dict:
 @decorate_view(limit_body)
 def lookup(request: HttpRequest, payload: LookupRequest):
     answers = look_up(request.auth, payload.addresses)
-    # Rendered here: ninja would check each result against LookupResult again on the way out,
-    # which cost a 100-address look-up more than its statements. The shape is the contract's
-    # (tests/providers/test_openapi_conformance.py).
+    # Rendered here: ninja would check each of up to 100 results against LookupResult again on
+    # the way out. The shape is the contract's (tests/providers/test_openapi_conformance.py).
     return JsonResponse(
         {
             "results": [
