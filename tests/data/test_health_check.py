@@ -28,9 +28,8 @@ def other_session():
 
 def last_statement(pid: int) -> str:
     with other_session() as other:
-        return other.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()[
-            0
-        ]
+        row = other.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()
+    return row[0]
 
 
 def test_an_open_connection_is_found_usable_without_a_statement():
