@@ -62,17 +62,15 @@ def user_with_line(user_id):
     except ValidationError:
         return None
     connection = connections[router.db_for_read(User)]
-    sql, user_columns, line_columns = _user_with_line_statement(connection.alias)
+    sql, converters, user_width = _user_with_line_statement(connection.alias)
     with connection.cursor() as cursor:
         cursor.execute(sql, [user_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    values = [
-        convert(value) for convert, value in zip(user_columns + line_columns, row, strict=True)
-    ]
-    user = User.from_db(connection.alias, _attnames(User), values[: len(user_columns)])
-    line_values = values[len(user_columns) :]
+    values = [convert(value) for convert, value in zip(converters, row, strict=True)]
+    user = User.from_db(connection.alias, _attnames(User), values[:user_width])
+    line_values = values[user_width:]
     line = None
     if line_values[0] is not None:
         line = SubscriberLine.from_db(connection.alias, _attnames(SubscriberLine), line_values)
@@ -81,13 +79,15 @@ def user_with_line(user_id):
     return user
 
 
-def _attnames(model) -> list[str]:
-    return [field.attname for field in model._meta.concrete_fields]
+@cache
+def _attnames(model) -> tuple[str, ...]:
+    return tuple(field.attname for field in model._meta.concrete_fields)
 
 
 @cache
 def _user_with_line_statement(alias: str):
-    """The SQL, and per column the converter the ORM would apply to its value."""
+    """The SQL, per column the converter the ORM would apply to its value, and how many of
+    the columns are the user's (the line's follow)."""
     connection = connections[alias]
     User = get_user_model()
 
@@ -106,7 +106,8 @@ def _user_with_line_statement(alias: str):
         f" FROM {User._meta.db_table} u LEFT JOIN {SubscriberLine._meta.db_table} l"
         f" ON l.{line_user} = u.{user_pk} WHERE u.{user_pk} = %s"
     )
-    return sql, converters(User, "u"), converters(SubscriberLine, "l")
+    user_converters = converters(User, "u")
+    return sql, user_converters + converters(SubscriberLine, "l"), len(user_converters)
 
 
 def _converter(column, connection):
