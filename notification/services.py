@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -19,7 +20,9 @@ from django.utils.functional import cached_property
 
 from agreements.models import AgreementVersion
 from agreements.services import record_acceptance
+from providers.models import WebhookEvent
 from wso_portal.caching import briefly
+from wso_portal.statements import converter
 
 from .models import (
     Application,
@@ -226,3 +229,47 @@ def submit_application(
             # Another application took one of these providers first.
             raise ChoiceChanged from None
     raise RuntimeError("no free 受付番号 after several attempts")
+
+
+# 申込履歴 --------------------------------------------------------------------------------------
+
+
+# Each application's first providers by code and its item count, in one window query over the
+# page's applications that reads only the rows it shows. Written as SQL: the ORM took 3 ms to
+# build it (QUALIFY), several times what the page's other queries and its template cost.
+FIRST_ITEMS_SQL = f"""
+    SELECT application_id, item_count, code, name, notice_id, delivered_at FROM (
+        SELECT i.application_id, p.code, p.name, n.id AS notice_id, n.delivered_at,
+            COUNT(*) OVER (PARTITION BY i.application_id) AS item_count,
+            ROW_NUMBER() OVER (PARTITION BY i.application_id ORDER BY p.code, i.id) AS position
+        FROM {ApplicationItem._meta.db_table} i
+        JOIN {ServiceProvider._meta.db_table} p ON p.id = i.provider_id
+        LEFT JOIN {WebhookEvent._meta.db_table} n ON n.application_item_id = i.id
+        WHERE i.application_id IN ({{ids}})
+    ) items WHERE position <= %s ORDER BY application_id, position
+"""
+
+
+def first_items(application_ids: list[int], shown: int) -> dict[int, tuple[list[dict], int]]:
+    """Per application: its first `shown` providers by code, each with its 即時通知 (None when
+    there is none), and how many providers it has in all."""
+    if not application_ids:
+        return {}
+    placeholders = ", ".join(["%s"] * len(application_ids))
+    convert_delivered_at = _delivered_at_converter(connection.alias)
+    with connection.cursor() as cursor:
+        cursor.execute(FIRST_ITEMS_SQL.format(ids=placeholders), [*application_ids, shown])
+        rows = cursor.fetchall()
+    items_of = {}
+    for application_id, count, code, name, notice_id, delivered_at in rows:
+        items = items_of.setdefault(application_id, ([], count))[0]
+        notice = None
+        if notice_id is not None:
+            notice = {"delivered_at": convert_delivered_at(delivered_at)}
+        items.append({"provider": {"code": code, "name": name}, "provider_notice": notice})
+    return items_of
+
+
+@cache
+def _delivered_at_converter(alias: str):
+    return converter(WebhookEvent._meta.get_field("delivered_at"), "n", connections[alias])

@@ -8,8 +8,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,13 +23,14 @@ from wso_portal.logs import security_event
 from . import flow as flows
 from .flow import STEPS, FlowRefused
 from .forms import ApplicantForm, parse_ids
-from .models import Application, ApplicationItem, Direction, ServiceProvider
+from .models import Application, Direction, ServiceProvider
 from .services import (
     Applicant,
     ChoiceChanged,
     NotNotifyingPaginator,
     all_in_choice,
     find_submitted,
+    first_items,
     notifying_settings,
     submit_application,
 )
@@ -432,38 +431,8 @@ def history(request):
     whether they were told (the receipt lists them all)."""
     applications = request.line.applications.order_by("-received_at", "-id")
     page = Paginator(applications, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
-    shown = _first_items(page.object_list)
+    shown = first_items([a.pk for a in page.object_list], HISTORY_PROVIDERS_SHOWN)
     for application in page.object_list:
         application.first_items, application.item_count = shown.get(application.pk, ([], 0))
         application.more_items = application.item_count - len(application.first_items)
     return render(request, "notification/history.html", {"page": page})
-
-
-def _first_items(applications) -> dict[int, tuple[list[dict], int]]:
-    """Each application's first providers by code, with their 即時通知, and its item count: one
-    window query over the page's applications, which reads only the rows it shows."""
-    by_application = {"partition_by": F("application_id")}
-    order = (F("provider__code").asc(), F("id").asc())
-    rows = (
-        ApplicationItem.objects.filter(application__in=[a.pk for a in applications])
-        .annotate(
-            rank=Window(RowNumber(), order_by=order, **by_application),
-            count=Window(Count("id"), **by_application),
-        )
-        .filter(rank__lte=HISTORY_PROVIDERS_SHOWN)
-        .order_by("application_id", "rank")
-        .values_list(
-            "application_id",
-            "count",
-            "provider__code",
-            "provider__name",
-            "provider_notice__id",
-            "provider_notice__delivered_at",
-        )
-    )
-    shown = {}
-    for application_id, count, code, name, notice_id, delivered_at in rows:
-        items = shown.setdefault(application_id, ([], count))[0]
-        notice = {"delivered_at": delivered_at} if notice_id else None
-        items.append({"provider": {"code": code, "name": name}, "provider_notice": notice})
-    return shown

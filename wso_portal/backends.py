@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, router
 
 from .models import SubscriberLine
+from .statements import convert_row, converters
 
 
 def _spend_a_hash(secret: str) -> None:
@@ -62,13 +63,13 @@ def user_with_line(user_id):
     except ValidationError:
         return None
     connection = connections[router.db_for_read(User)]
-    sql, converters, user_width = _user_with_line_statement(connection.alias)
+    sql, row_converters, user_width = _user_with_line_statement(connection.alias)
     with connection.cursor() as cursor:
         cursor.execute(sql, [user_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    values = [convert(value) for convert, value in zip(converters, row, strict=True)]
+    values = convert_row(row, row_converters)
     user = User.from_db(connection.alias, _attnames(User), values[:user_width])
     line_values = values[user_width:]
     line = None
@@ -95,10 +96,8 @@ def _user_with_line_statement(alias: str):
         quote = connection.ops.quote_name
         return [f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields]
 
-    def converters(model, alias):
-        return [
-            _converter(field.get_col(alias), connection) for field in model._meta.concrete_fields
-        ]
+    def column_converters(model, alias):
+        return converters(connection, ((field, alias) for field in model._meta.concrete_fields))
 
     user_pk, line_user = User._meta.pk.column, _LINE_USER.column
     sql = (
@@ -106,19 +105,8 @@ def _user_with_line_statement(alias: str):
         f" FROM {User._meta.db_table} u LEFT JOIN {SubscriberLine._meta.db_table} l"
         f" ON l.{line_user} = u.{user_pk} WHERE u.{user_pk} = %s"
     )
-    user_converters = converters(User, "u")
-    return sql, user_converters + converters(SubscriberLine, "l"), len(user_converters)
-
-
-def _converter(column, connection):
-    steps = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-
-    def convert(value):
-        for step in steps:
-            value = step(value, column, connection)
-        return value
-
-    return convert
+    user_converters = column_converters(User, "u")
+    return sql, user_converters + column_converters(SubscriberLine, "l"), len(user_converters)
 
 
 class StaffBackend(ModelBackend):

@@ -1,5 +1,6 @@
 """受付完了 (screen 7) and 申込履歴: only the line's own applications, ever."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -159,3 +160,27 @@ def test_bob_sees_only_his_own_usage_detail(alice, bob):
     html = client.get(reverse("notification:usage_detail")).content.decode()
     assert "W0500" not in html
     assert "「通知する」に設定されているサービス提供者はありません。" in html
+
+
+def test_history_lists_each_applications_first_providers_by_code_not_by_when_added(
+    alice_client, alice, agreement
+):
+    """Providers created in reverse code order: the rows are ranked by code within each
+    application, and the count is the application's own."""
+    late, early, middle, other = (
+        make_provider(code=c) for c in ("K0009", "K0001", "K0005", "K0007")
+    )
+    first = make_application(
+        alice, [late, early, middle, other], agreement=agreement, state="completed"
+    )
+    second = make_application(alice, [late], agreement=agreement, state="completed")
+    html = alice_client.get(reverse("notification:history")).content.decode()
+    rows = dict(re.findall(r'<tr data-receipt="([\d-]+)">(.*?)</tr>', html, re.S))
+    assert re.findall(r'data-provider="(\w+)"', rows[first.receipt_number]) == [
+        "K0001",
+        "K0005",
+        "K0007",
+    ]
+    assert "ほか1件" in rows[first.receipt_number] and "4件" in rows[first.receipt_number]
+    assert re.findall(r'data-provider="(\w+)"', rows[second.receipt_number]) == ["K0009"]
+    assert "ほか" not in rows[second.receipt_number]
