@@ -101,8 +101,10 @@ def test_query_counts_do_not_grow_with_500_providers_picked_at_once(agreement):
 
 def test_screen_3_is_counted_without_scanning_every_provider_and_counts_right():
     from notification.models import Direction
-    from notification.services import NotNotifyingPaginator, choice
+    from notification.services import NotNotifyingPaginator
     from tests.factories import make_provider, set_notify
+
+    from .rules import choice
 
     line = make_line()
     active = [make_provider() for _ in range(7)]
@@ -131,8 +133,10 @@ def test_screen_3s_pages_are_the_not_notifying_providers_in_code_order(notifying
     """Pages of 3 over 10 providers, with the line's 通知する ones before, on and after a page's
     edge: the pages, one after another, are choice()'s list in order."""
     from notification.models import Direction
-    from notification.services import NotNotifyingPaginator, choice
+    from notification.services import NotNotifyingPaginator
     from tests.factories import make_provider, set_notify
+
+    from .rules import choice
 
     line = make_line()
     providers = sorted((make_provider() for _ in range(10)), key=lambda p: p.code)
