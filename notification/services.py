@@ -3,8 +3,8 @@
 import secrets
 import uuid
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -22,7 +22,13 @@ from agreements.models import AgreementVersion
 from agreements.services import record_acceptance
 from providers.models import WebhookEvent
 from wso_portal.caching import briefly
-from wso_portal.statements import converter
+from wso_portal.statements import (
+    attnames,
+    convert_row,
+    converter,
+    model_converters,
+    select_columns,
+)
 
 from .models import (
     Application,
@@ -56,18 +62,54 @@ def notifying_settings(line) -> QuerySet[NotificationSetting]:
     )
 
 
+@dataclass(frozen=True)
+class ProviderOrder:
+    """Every active provider's id in screen 3's order (code), and where each one stands. Arrays
+    of 8-byte ids: 80 KB each for 10,000 providers, where a tuple of ints takes 400 KB."""
+
+    ids: array  # by code
+    sorted_ids: array  # the same ids, ascending
+    positions: array  # where sorted_ids[i] stands in ids
+
+    def position(self, pk: int) -> int | None:
+        i = bisect_left(self.sorted_ids, pk)
+        if i < len(self.sorted_ids) and self.sorted_ids[i] == pk:
+            return self.positions[i]
+        return None  # a provider newer than the list (kept a few seconds)
+
+
 @briefly
-def active_provider_ids() -> array:
-    """Every active provider's id in screen 3's order (code). Its pages are cut from this list:
-    an OFFSET query would walk every provider before the page (4.7 ms for the last of 10,000).
-    An array of 8-byte ids: 80 KB for 10,000, where a tuple of ints takes 400 KB per worker."""
-    ids = ServiceProvider.objects.filter(active=True).order_by("code").values_list("pk", flat=True)
-    return array("q", ids)
+def active_providers_in_order() -> ProviderOrder:
+    """Screen 3's pages are cut from this list: an OFFSET query would walk every provider before
+    the page (4.7 ms for the last of 10,000)."""
+    ids = array(
+        "q",
+        ServiceProvider.objects.filter(active=True).order_by("code").values_list("pk", flat=True),
+    )
+    by_id = sorted(range(len(ids)), key=ids.__getitem__)
+    return ProviderOrder(ids, array("q", (ids[i] for i in by_id)), array("q", by_id))
 
 
 @receiver([post_save, post_delete], sender=ServiceProvider, dispatch_uid="provider_count")
-def _forget_provider_ids(**kwargs) -> None:
-    active_provider_ids.forget()  # in this process at once; in the others within seconds
+def _forget_provider_order(**kwargs) -> None:
+    active_providers_in_order.forget()  # in this process at once; in the others within seconds
+
+
+# Screen 3 reads these on every page: written as SQL, since the ORM took longer to build them
+# than the database takes to answer them (make bench).
+NOTIFYING_IDS_SQL = f"""
+    SELECT s.provider_id FROM {NotificationSetting._meta.db_table} s
+    JOIN {ServiceProvider._meta.db_table} p ON p.id = s.provider_id
+    WHERE s.line_id = %s AND s.notify AND p.active
+"""
+PAGE_ROWS_SQL = f"""
+    SELECT {{columns}}, EXISTS (
+        SELECT 1 FROM {ApplicationItem._meta.db_table} i
+        WHERE i.line_id = %s AND i.provider_id = p.id AND i.is_open
+    )
+    FROM {ServiceProvider._meta.db_table} p
+    WHERE p.id IN ({{ids}}) AND p.active
+"""
 
 
 class NotNotifyingPaginator(Paginator):
@@ -77,26 +119,21 @@ class NotNotifyingPaginator(Paginator):
 
     def __init__(self, line, per_page: int):
         self.line = line
-        self.notifying = set(
-            line.notification_settings.filter(notify=True, provider__active=True).values_list(
-                "provider_id", flat=True
-            )
-        )
-        self.ids = active_provider_ids()
-        super().__init__(self.ids, per_page)
+        with connection.cursor() as cursor:
+            cursor.execute(NOTIFYING_IDS_SQL, [line.pk])
+            self.notifying = {pk for (pk,) in cursor.fetchall()}
+        self.order = active_providers_in_order()
+        super().__init__(self.order.ids, per_page)
 
     @cached_property
     def count(self) -> int:
-        return len(self.ids) - len(self.skipped)
+        return len(self.order.ids) - len(self.skipped)
 
     @cached_property
     def skipped(self) -> list[int]:
         """Where the line's 通知する providers stand in the full list, in order."""
-        positions = []
-        for pk in self.notifying:
-            with suppress(ValueError):  # a provider newer than the list (kept a few seconds)
-                positions.append(self.ids.index(pk))
-        return sorted(positions)
+        positions = (self.order.position(pk) for pk in self.notifying)
+        return sorted(position for position in positions if position is not None)
 
     def page(self, number):
         """The page's providers, each with `in_progress` (工事中) looked up for those rows."""
@@ -106,18 +143,34 @@ class NotNotifyingPaginator(Paginator):
             if position > start:
                 break
             start += 1
-        window = self.ids[start : start + self.per_page + len(self.skipped)]
+        window = self.order.ids[start : start + self.per_page + len(self.skipped)]
         ids = [pk for pk in window if pk not in self.notifying][: self.per_page]
-        rows = ServiceProvider.objects.filter(active=True).in_bulk(ids)
-        providers = [rows[pk] for pk in ids if pk in rows]
-        in_work = set(
-            ApplicationItem.objects.filter(
-                line=self.line, is_open=True, provider__in=ids
-            ).values_list("provider_id", flat=True)
-        )
-        for provider in providers:
-            provider.in_progress = provider.pk in in_work
-        return self._get_page(providers, number, self)
+        rows = _providers_with_work(self.line, ids) if ids else {}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
+def _providers_with_work(line, ids: list[int]) -> dict[int, ServiceProvider]:
+    """The active providers among `ids`, by id, each with `in_progress`: whether the line has
+    an open 工事 for it."""
+    columns, row_converters = _page_row_reading(connection.alias)
+    sql = PAGE_ROWS_SQL.format(columns=columns, ids=", ".join(["%s"] * len(ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [line.pk, *ids])
+        rows = cursor.fetchall()
+    providers = {}
+    for *values, in_progress in rows:
+        values = convert_row(values, row_converters)
+        provider = ServiceProvider.from_db(connection.alias, attnames(ServiceProvider), values)
+        provider.in_progress = bool(in_progress)
+        providers[provider.pk] = provider
+    return providers
+
+
+@cache
+def _page_row_reading(alias: str) -> tuple[str, list]:
+    the_connection = connections[alias]
+    columns = ", ".join(select_columns(ServiceProvider, "p", the_connection))
+    return columns, model_converters(ServiceProvider, "p", the_connection)
 
 
 # Every flow step checks the picked providers against the line's choice: written as SQL, since

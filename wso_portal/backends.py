@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, router
 
 from .models import SubscriberLine
-from .statements import convert_row, converters
+from .statements import attnames, convert_row, model_converters, select_columns
 
 
 def _spend_a_hash(secret: str) -> None:
@@ -70,19 +70,14 @@ def user_with_line(user_id):
     if row is None:
         return None
     values = convert_row(row, row_converters)
-    user = User.from_db(connection.alias, _attnames(User), values[:user_width])
+    user = User.from_db(connection.alias, attnames(User), values[:user_width])
     line_values = values[user_width:]
     line = None
     if line_values[0] is not None:
-        line = SubscriberLine.from_db(connection.alias, _attnames(SubscriberLine), line_values)
+        line = SubscriberLine.from_db(connection.alias, attnames(SubscriberLine), line_values)
         _LINE_USER.set_cached_value(line, user)
     _LINE_USER.remote_field.set_cached_value(user, line)
     return user
-
-
-@cache
-def _attnames(model) -> tuple[str, ...]:
-    return tuple(field.attname for field in model._meta.concrete_fields)
 
 
 @cache
@@ -91,22 +86,16 @@ def _user_with_line_statement(alias: str):
     the columns are the user's (the line's follow)."""
     connection = connections[alias]
     User = get_user_model()
-
-    def columns(model, alias):
-        quote = connection.ops.quote_name
-        return [f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields]
-
-    def column_converters(model, alias):
-        return converters(connection, ((field, alias) for field in model._meta.concrete_fields))
-
     user_pk, line_user = User._meta.pk.column, _LINE_USER.column
     sql = (
-        f"SELECT {', '.join(columns(User, 'u') + columns(SubscriberLine, 'l'))}"
+        f"SELECT {', '.join(select_columns(User, 'u', connection))},"
+        f" {', '.join(select_columns(SubscriberLine, 'l', connection))}"
         f" FROM {User._meta.db_table} u LEFT JOIN {SubscriberLine._meta.db_table} l"
         f" ON l.{line_user} = u.{user_pk} WHERE u.{user_pk} = %s"
     )
-    user_converters = column_converters(User, "u")
-    return sql, user_converters + column_converters(SubscriberLine, "l"), len(user_converters)
+    user_converters = model_converters(User, "u", connection)
+    line_converters = model_converters(SubscriberLine, "l", connection)
+    return sql, user_converters + line_converters, len(user_converters)
 
 
 class StaffBackend(ModelBackend):

@@ -7,8 +7,9 @@ gives them on either database (SQLite keeps a datetime as text, a boolean as 0 o
 """
 
 from collections.abc import Callable, Iterable
+from functools import cache
 
-from django.db.models import Field
+from django.db.models import Field, Model
 
 
 def converter(field: Field, table_alias: str, connection) -> Callable:
@@ -31,3 +32,23 @@ def converters(connection, columns: Iterable[tuple[Field, str]]) -> list[Callabl
 
 def convert_row(row, row_converters: list[Callable]) -> list:
     return [convert(value) for convert, value in zip(row_converters, row, strict=True)]
+
+
+# Whole rows of a model ------------------------------------------------------------------------
+
+
+@cache
+def attnames(model: type[Model]) -> tuple[str, ...]:
+    """The names Model.from_db takes the columns by, in select_columns' order."""
+    return tuple(field.attname for field in model._meta.concrete_fields)
+
+
+def select_columns(model: type[Model], table_alias: str, connection) -> list[str]:
+    """Every column of the model, as the ORM reads a whole row."""
+    quote = connection.ops.quote_name
+    return [f"{table_alias}.{quote(field.column)}" for field in model._meta.concrete_fields]
+
+
+def model_converters(model: type[Model], table_alias: str, connection) -> list[Callable]:
+    fields = model._meta.concrete_fields
+    return converters(connection, ((field, table_alias) for field in fields))

@@ -139,7 +139,9 @@ def test_screen_3s_pages_are_the_not_notifying_providers_in_code_order(notifying
     from .rules import choice
 
     line = make_line()
-    providers = sorted((make_provider() for _ in range(10)), key=lambda p: p.code)
+    # Created out of code order, so that an id's place in the list is not its rank among ids.
+    created = [make_provider(code=f"R{(7 * i) % 10:04d}") for i in range(10)]
+    providers = sorted(created, key=lambda p: p.code)
     make_provider(active=False)
     for position in notifying:
         set_notify(line, providers[position])
@@ -147,3 +149,18 @@ def test_screen_3s_pages_are_the_not_notifying_providers_in_code_order(notifying
     shown = [p for n in paginator.page_range for p in paginator.page(n).object_list]
     assert shown == list(choice(line, Direction.NOTIFY).order_by("code"))
     assert paginator.count == 10 - len(notifying)
+
+
+def test_the_providers_order_knows_where_each_id_stands():
+    from notification.services import active_providers_in_order
+    from tests.factories import make_provider
+
+    active_providers_in_order.forget()
+    created = [make_provider(code=f"Q{(3 * i) % 8:04d}") for i in range(8)]
+    make_provider(code="Q9999", active=False)
+    order = active_providers_in_order()
+    by_code = [p.pk for p in sorted(created, key=lambda p: p.code)]
+    assert list(order.ids) == by_code
+    assert [order.position(pk) for pk in by_code] == list(range(8))
+    assert order.position(max(by_code) + 1000) is None
+    assert order.position(min(by_code) - 1) is None

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from agreements.services import current_version
 from notification.models import NotificationSetting
-from notification.services import active_provider_ids
+from notification.services import active_providers_in_order
 from providers.models import Disclosure
 from tests.factories import make_application, make_key, make_line, make_providers
 from tests.notification.flow_helpers import VALID_APPLICANT, agree, flow_id_of, step_url
@@ -30,14 +30,14 @@ def page_queries(client, url: str) -> int:
 
 
 def measure(n: int, agreement) -> dict[str, int]:
-    active_provider_ids.forget()  # bulk_create sends no signal
+    active_providers_in_order.forget()  # bulk_create sends no signal
     line = make_line()
     notifying = make_providers(n)
     NotificationSetting.objects.bulk_create(
         NotificationSetting(line=line, provider=p, notify=True) for p in notifying
     )
     make_providers(n)  # 通知しない for this line
-    active_provider_ids.forget()
+    active_providers_in_order.forget()
     key = make_key(notifying[0])[0]
     Disclosure.objects.bulk_create(
         Disclosure(line=line, provider=p, key=key, address="2001:db8::1")
@@ -84,10 +84,10 @@ def measure(n: int, agreement) -> dict[str, int]:
 def read_cache(settings):
     """As in production: what every page reads and rarely changes is kept a few seconds."""
     settings.WSO_READ_CACHE_SECONDS = 5
-    for function in (services, published_announcements, current_version, active_provider_ids):
+    for function in (services, published_announcements, current_version, active_providers_in_order):
         function.forget()
     yield
-    for function in (services, published_announcements, current_version, active_provider_ids):
+    for function in (services, published_announcements, current_version, active_providers_in_order):
         function.forget()
 
 
