@@ -22,13 +22,7 @@ from agreements.models import AgreementVersion
 from agreements.services import record_acceptance
 from providers.models import WebhookEvent
 from wso_portal.caching import briefly
-from wso_portal.statements import (
-    attnames,
-    convert_row,
-    converter,
-    model_converters,
-    select_columns,
-)
+from wso_portal.statements import converter, model_rows
 
 from .models import (
     Application,
@@ -152,25 +146,17 @@ class NotNotifyingPaginator(Paginator):
 def _providers_with_work(line, ids: list[int]) -> dict[int, ServiceProvider]:
     """The active providers among `ids`, by id, each with `in_progress`: whether the line has
     an open 工事 for it."""
-    columns, row_converters = _page_row_reading(connection.alias)
-    sql = PAGE_ROWS_SQL.format(columns=columns, ids=", ".join(["%s"] * len(ids)))
+    providers = model_rows(ServiceProvider, "p", connection.alias)
+    sql = PAGE_ROWS_SQL.format(columns=providers.columns, ids=", ".join(["%s"] * len(ids)))
     with connection.cursor() as cursor:
         cursor.execute(sql, [line.pk, *ids])
         rows = cursor.fetchall()
-    providers = {}
-    for *values, in_progress in rows:
-        values = convert_row(values, row_converters)
-        provider = ServiceProvider.from_db(connection.alias, attnames(ServiceProvider), values)
-        provider.in_progress = bool(in_progress)
-        providers[provider.pk] = provider
-    return providers
-
-
-@cache
-def _page_row_reading(alias: str) -> tuple[str, list]:
-    the_connection = connections[alias]
-    columns = ", ".join(select_columns(ServiceProvider, "p", the_connection))
-    return columns, model_converters(ServiceProvider, "p", the_connection)
+    found = {}
+    for row in rows:
+        provider = providers.build(row)
+        provider.in_progress = bool(row[providers.width])
+        found[provider.pk] = provider
+    return found
 
 
 # Every flow step checks the picked providers against the line's choice: written as SQL, since
@@ -297,15 +283,16 @@ def submit_application(
     raise RuntimeError("no free 受付番号 after several attempts")
 
 
-# 申込履歴 --------------------------------------------------------------------------------------
+# 受付完了 and 申込履歴 ---------------------------------------------------------------------------
 
 
-# Each application's first providers by code and its item count, in one window query over the
-# page's applications that reads only the rows it shows. Written as SQL: the ORM took 3 ms to
-# build it (QUALIFY), several times what the page's other queries and its template cost.
-FIRST_ITEMS_SQL = f"""
-    SELECT application_id, item_count, code, name, notice_id, delivered_at FROM (
-        SELECT i.application_id, p.code, p.name, n.id AS notice_id, n.delivered_at,
+# Applications' providers by code, each with its 即時通知, and each application's item count: one
+# window query over the applications, which reads only the rows it shows. Written as SQL: the
+# ORM took 3 ms to build it, several times what the page's other queries and template cost.
+ITEMS_SQL = f"""
+    SELECT application_id, item_count, code, name, service_name, notice_id, delivered_at FROM (
+        SELECT i.application_id, p.code, p.name, p.service_name,
+            n.id AS notice_id, n.delivered_at,
             COUNT(*) OVER (PARTITION BY i.application_id) AS item_count,
             ROW_NUMBER() OVER (PARTITION BY i.application_id ORDER BY p.code, i.id) AS position
         FROM {ApplicationItem._meta.db_table} i
@@ -316,24 +303,61 @@ FIRST_ITEMS_SQL = f"""
 """
 
 
-def first_items(application_ids: list[int], shown: int) -> dict[int, tuple[list[dict], int]]:
-    """Per application: its first `shown` providers by code, each with its 即時通知 (None when
-    there is none), and how many providers it has in all."""
+RECEIPT_SQL = f"""
+    SELECT {{applications}}, {{versions}} FROM {Application._meta.db_table} a
+    JOIN {AgreementVersion._meta.db_table} v ON v.id = a.agreement_version_id
+    WHERE a.line_id = %s AND a.receipt_number = %s
+"""
+
+
+def find_receipt(line, receipt_number: str) -> Application | None:
+    """The line's application with this 受付番号, with the 同意書 version agreed to, as one
+    statement written out (the ORM took longer to build it than the receipt's template took)."""
+    applications = model_rows(Application, "a", connection.alias)
+    versions = model_rows(AgreementVersion, "v", connection.alias)
+    sql = RECEIPT_SQL.format(applications=applications.columns, versions=versions.columns)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [line.pk, receipt_number])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    application = applications.build(row)
+    application.agreement_version = versions.build(row[applications.width :])
+    return application
+
+
+EVERY_ITEM = 2**31 - 1  # a position past any application's last item
+
+
+@dataclass(frozen=True)
+class ShownItem:
+    """An application's provider as the receipt and 申込履歴 show it, and its 即時通知, if any."""
+
+    provider: dict  # code, name, service_name
+    provider_notice: dict | None  # delivered_at (None until delivered)
+
+
+def items_of(
+    application_ids: list[int], *, first: int | None = None
+) -> dict[int, tuple[list[ShownItem], int]]:
+    """Per application: its providers by code (only the `first` few, if given) and how many it
+    has in all."""
     if not application_ids:
         return {}
     placeholders = ", ".join(["%s"] * len(application_ids))
     convert_delivered_at = _delivered_at_converter(connection.alias)
     with connection.cursor() as cursor:
-        cursor.execute(FIRST_ITEMS_SQL.format(ids=placeholders), [*application_ids, shown])
+        cursor.execute(ITEMS_SQL.format(ids=placeholders), [*application_ids, first or 2**31 - 1])
         rows = cursor.fetchall()
-    items_of = {}
-    for application_id, count, code, name, notice_id, delivered_at in rows:
-        items = items_of.setdefault(application_id, ([], count))[0]
+    found = {}
+    for application_id, count, code, name, service_name, notice_id, delivered_at in rows:
+        items = found.setdefault(application_id, ([], count))[0]
         notice = None
         if notice_id is not None:
             notice = {"delivered_at": convert_delivered_at(delivered_at)}
-        items.append({"provider": {"code": code, "name": name}, "provider_notice": notice})
-    return items_of
+        provider = {"code": code, "name": name, "service_name": service_name}
+        items.append(ShownItem(provider, notice))
+    return found
 
 
 @cache

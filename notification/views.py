@@ -29,8 +29,9 @@ from .services import (
     ChoiceChanged,
     NotNotifyingPaginator,
     all_in_choice,
+    find_receipt,
     find_submitted,
-    first_items,
+    items_of,
     notifying_settings,
     submit_application,
 )
@@ -318,17 +319,11 @@ def confirm(request, flow):
 @line_required
 def receipt(request, receipt_number: str):
     """Screen 7: 回線情報通知 変更受付完了, also reached again from 申込履歴."""
-    try:
-        application = request.line.applications.select_related("agreement_version").get(
-            receipt_number=receipt_number
-        )
-    except Application.DoesNotExist:
+    application = find_receipt(request.line, receipt_number)
+    if application is None:
         security_event("receipt_not_found", request, receipt_number=receipt_number)
-        raise Http404 from None
-    # provider_notice: the 即時通知 of each provider (the providers app's reverse one-to-one).
-    items = application.items.select_related("provider", "provider_notice").order_by(
-        "provider__code"
-    )
+        raise Http404
+    items = items_of([application.pk]).get(application.pk, ([], 0))[0]
     return render(
         request,
         "notification/receipt.html",
@@ -431,7 +426,7 @@ def history(request):
     whether they were told (the receipt lists them all)."""
     applications = request.line.applications.order_by("-received_at", "-id")
     page = Paginator(applications, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
-    shown = first_items([a.pk for a in page.object_list], HISTORY_PROVIDERS_SHOWN)
+    shown = items_of([a.pk for a in page.object_list], first=HISTORY_PROVIDERS_SHOWN)
     for application in page.object_list:
         application.first_items, application.item_count = shown.get(application.pk, ([], 0))
         application.more_items = application.item_count - len(application.first_items)

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, router
 
 from .models import SubscriberLine
-from .statements import attnames, convert_row, model_converters, select_columns
+from .statements import model_rows
 
 
 def _spend_a_hash(secret: str) -> None:
@@ -63,39 +63,32 @@ def user_with_line(user_id):
     except ValidationError:
         return None
     connection = connections[router.db_for_read(User)]
-    sql, row_converters, user_width = _user_with_line_statement(connection.alias)
+    users, lines = (
+        model_rows(User, "u", connection.alias),
+        model_rows(SubscriberLine, "l", connection.alias),
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id])
+        cursor.execute(_user_with_line_sql(users, lines), [user_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    values = convert_row(row, row_converters)
-    user = User.from_db(connection.alias, attnames(User), values[:user_width])
-    line_values = values[user_width:]
+    user = users.build(row)
     line = None
-    if line_values[0] is not None:
-        line = SubscriberLine.from_db(connection.alias, attnames(SubscriberLine), line_values)
+    if row[users.width] is not None:  # the line's id: none for an operator
+        line = lines.build(row[users.width :])
         _LINE_USER.set_cached_value(line, user)
     _LINE_USER.remote_field.set_cached_value(user, line)
     return user
 
 
 @cache
-def _user_with_line_statement(alias: str):
-    """The SQL, per column the converter the ORM would apply to its value, and how many of
-    the columns are the user's (the line's follow)."""
-    connection = connections[alias]
-    User = get_user_model()
-    user_pk, line_user = User._meta.pk.column, _LINE_USER.column
-    sql = (
-        f"SELECT {', '.join(select_columns(User, 'u', connection))},"
-        f" {', '.join(select_columns(SubscriberLine, 'l', connection))}"
-        f" FROM {User._meta.db_table} u LEFT JOIN {SubscriberLine._meta.db_table} l"
+def _user_with_line_sql(users, lines) -> str:
+    user_pk, line_user = users.model._meta.pk.column, _LINE_USER.column
+    return (
+        f"SELECT {users.columns}, {lines.columns}"
+        f" FROM {users.model._meta.db_table} u LEFT JOIN {SubscriberLine._meta.db_table} l"
         f" ON l.{line_user} = u.{user_pk} WHERE u.{user_pk} = %s"
     )
-    user_converters = model_converters(User, "u", connection)
-    line_converters = model_converters(SubscriberLine, "l", connection)
-    return sql, user_converters + line_converters, len(user_converters)
 
 
 class StaffBackend(ModelBackend):

@@ -7,8 +7,10 @@ gives them on either database (SQLite keeps a datetime as text, a boolean as 0 o
 """
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache
 
+from django.db import connections
 from django.db.models import Field, Model
 
 
@@ -30,25 +32,41 @@ def converters(connection, columns: Iterable[tuple[Field, str]]) -> list[Callabl
     return [converter(field, table_alias, connection) for field, table_alias in columns]
 
 
-def convert_row(row, row_converters: list[Callable]) -> list:
+def convert_row(row, row_converters: Iterable[Callable]) -> list:
     return [convert(value) for convert, value in zip(row_converters, row, strict=True)]
 
 
 # Whole rows of a model ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ModelRows:
+    """How a statement reads whole rows of a model under a table alias: its column list for the
+    SELECT, how many columns that is, and the instance built from them as the ORM builds it."""
+
+    model: type[Model]
+    alias: str  # the database's
+    columns: str
+    width: int
+    attnames: tuple[str, ...]
+    converters: tuple[Callable, ...]
+
+    def build(self, values) -> Model:
+        """The instance from this model's columns of a row (the first `width` of `values`)."""
+        converted = convert_row(values[: self.width], self.converters)
+        return self.model.from_db(self.alias, self.attnames, converted)
+
+
 @cache
-def attnames(model: type[Model]) -> tuple[str, ...]:
-    """The names Model.from_db takes the columns by, in select_columns' order."""
-    return tuple(field.attname for field in model._meta.concrete_fields)
-
-
-def select_columns(model: type[Model], table_alias: str, connection) -> list[str]:
-    """Every column of the model, as the ORM reads a whole row."""
-    quote = connection.ops.quote_name
-    return [f"{table_alias}.{quote(field.column)}" for field in model._meta.concrete_fields]
-
-
-def model_converters(model: type[Model], table_alias: str, connection) -> list[Callable]:
+def model_rows(model: type[Model], table_alias: str, alias: str) -> ModelRows:
+    connection = connections[alias]
     fields = model._meta.concrete_fields
-    return converters(connection, ((field, table_alias) for field in fields))
+    quote = connection.ops.quote_name
+    return ModelRows(
+        model=model,
+        alias=alias,
+        columns=", ".join(f"{table_alias}.{quote(field.column)}" for field in fields),
+        width=len(fields),
+        attnames=tuple(field.attname for field in fields),
+        converters=tuple(converters(connection, ((field, table_alias) for field in fields))),
+    )
