@@ -27,6 +27,7 @@ from .models import Application, Direction, ServiceProvider
 from .services import (
     Applicant,
     ChoiceChanged,
+    LineApplications,
     NotNotifyingPaginator,
     all_in_choice,
     find_receipt,
@@ -168,7 +169,7 @@ def usage_detail(request):
     return render(
         request,
         "notification/usage_detail.html",
-        {"settings_list": list(notifying_settings(request.line))},
+        {"settings_list": notifying_settings(request.line)},
     )
 
 
@@ -424,7 +425,7 @@ def consent_record(request, receipt_number: str):
 def history(request):
     """申込履歴: the line's applications, newest first, each with its first few providers and
     whether they were told (the receipt lists them all)."""
-    applications = request.line.applications.order_by("-received_at", "-id")
+    applications = LineApplications(request.line)
     page = Paginator(applications, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
     shown = items_of([a.pk for a in page.object_list], first=HISTORY_PROVIDERS_SHOWN)
     for application in page.object_list:
