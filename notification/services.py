@@ -7,11 +7,10 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -19,9 +18,8 @@ from django.utils.functional import cached_property
 
 from agreements.models import AgreementVersion
 from agreements.services import record_acceptance
-from providers.models import WebhookEvent
 from wso_portal.caching import briefly
-from wso_portal.statements import converter, model_rows
+from wso_portal.statements import model_rows
 
 from .models import (
     Application,
@@ -296,111 +294,3 @@ def submit_application(
             # Another application took one of these providers first.
             raise ChoiceChanged from None
     raise RuntimeError("no free 受付番号 after several attempts")
-
-
-# 受付完了 and 申込履歴 ---------------------------------------------------------------------------
-
-
-# Applications' providers by code, each with its 即時通知, and each application's item count: one
-# window query over the applications, which reads only the rows it shows. Written as SQL: the
-# ORM took 3 ms to build it, several times what the page's other queries and template cost.
-ITEMS_SQL = f"""
-    SELECT application_id, item_count, code, name, service_name, notice_id, delivered_at FROM (
-        SELECT i.application_id, p.code, p.name, p.service_name,
-            n.id AS notice_id, n.delivered_at,
-            COUNT(*) OVER (PARTITION BY i.application_id) AS item_count,
-            ROW_NUMBER() OVER (PARTITION BY i.application_id ORDER BY p.code, i.id) AS position
-        FROM {ApplicationItem._meta.db_table} i
-        JOIN {ServiceProvider._meta.db_table} p ON p.id = i.provider_id
-        LEFT JOIN {WebhookEvent._meta.db_table} n ON n.application_item_id = i.id
-        WHERE i.application_id IN ({{ids}})
-    ) items WHERE position <= %s ORDER BY application_id, position
-"""
-
-
-RECEIPT_SQL = f"""
-    SELECT {{applications}}, {{versions}} FROM {Application._meta.db_table} a
-    JOIN {AgreementVersion._meta.db_table} v ON v.id = a.agreement_version_id
-    WHERE a.line_id = %s AND a.receipt_number = %s
-"""
-
-
-def find_receipt(line, receipt_number: str) -> Application | None:
-    """The line's application with this 受付番号, with the 同意書 version agreed to, as one
-    statement written out (the ORM took longer to build it than the receipt's template took)."""
-    applications = model_rows(Application, "a", connection.alias)
-    versions = model_rows(AgreementVersion, "v", connection.alias)
-    sql = RECEIPT_SQL.format(applications=applications.columns, versions=versions.columns)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [line.pk, receipt_number])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    application = applications.build(row)
-    application.agreement_version = versions.build(row[applications.width :])
-    return application
-
-
-class LineApplications:
-    """申込履歴's pages of the line's applications, newest first, as Paginator reads them (a count
-    and slices), each slice one statement written out."""
-
-    COUNT_SQL = f"SELECT COUNT(*) FROM {Application._meta.db_table} WHERE line_id = %s"
-    PAGE_SQL = f"""
-        SELECT {{columns}} FROM {Application._meta.db_table} a WHERE a.line_id = %s
-        ORDER BY a.received_at DESC, a.id DESC LIMIT %s OFFSET %s
-    """
-
-    def __init__(self, line):
-        self.line = line
-
-    def count(self) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(self.COUNT_SQL, [self.line.pk])
-            return cursor.fetchone()[0]
-
-    def __getitem__(self, window: slice) -> list[Application]:
-        applications = model_rows(Application, "a", connection.alias)
-        sql = self.PAGE_SQL.format(columns=applications.columns)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [self.line.pk, window.stop - window.start, window.start])
-            return [applications.build(row) for row in cursor.fetchall()]
-
-
-EVERY_ITEM = 2**31 - 1  # a position past any application's last item
-
-
-@dataclass(frozen=True)
-class ShownItem:
-    """An application's provider as the receipt and 申込履歴 show it, and its 即時通知, if any."""
-
-    provider: dict  # code, name, service_name
-    provider_notice: dict | None  # delivered_at (None until delivered)
-
-
-def items_of(
-    application_ids: list[int], *, first: int | None = None
-) -> dict[int, tuple[list[ShownItem], int]]:
-    """Per application: its providers by code (only the `first` few, if given) and how many it
-    has in all."""
-    if not application_ids:
-        return {}
-    placeholders = ", ".join(["%s"] * len(application_ids))
-    convert_delivered_at = _delivered_at_converter(connection.alias)
-    with connection.cursor() as cursor:
-        cursor.execute(ITEMS_SQL.format(ids=placeholders), [*application_ids, first or 2**31 - 1])
-        rows = cursor.fetchall()
-    found = {}
-    for application_id, count, code, name, service_name, notice_id, delivered_at in rows:
-        items = found.setdefault(application_id, ([], count))[0]
-        notice = None
-        if notice_id is not None:
-            notice = {"delivered_at": convert_delivered_at(delivered_at)}
-        provider = {"code": code, "name": name, "service_name": service_name}
-        items.append(ShownItem(provider, notice))
-    return found
-
-
-@cache
-def _delivered_at_converter(alias: str):
-    return converter(WebhookEvent._meta.get_field("delivered_at"), "n", connections[alias])

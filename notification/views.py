@@ -23,16 +23,14 @@ from wso_portal.logs import security_event
 from . import flow as flows
 from .flow import STEPS, FlowRefused
 from .forms import ApplicantForm, parse_ids
+from .history import LineApplications, find_receipt, items_of
 from .models import Application, Direction, ServiceProvider
 from .services import (
     Applicant,
     ChoiceChanged,
-    LineApplications,
     NotNotifyingPaginator,
     all_in_choice,
-    find_receipt,
     find_submitted,
-    items_of,
     notifying_settings,
     submit_application,
 )
