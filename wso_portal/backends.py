@@ -63,10 +63,8 @@ def user_with_line(user_id):
     except ValidationError:
         return None
     connection = connections[router.db_for_read(User)]
-    users, lines = (
-        model_rows(User, "u", connection.alias),
-        model_rows(SubscriberLine, "l", connection.alias),
-    )
+    users = model_rows(User, "u", connection.alias)
+    lines = model_rows(SubscriberLine, "l", connection.alias)
     with connection.cursor() as cursor:
         cursor.execute(_user_with_line_sql(users, lines), [user_id])
         row = cursor.fetchone()

@@ -1,6 +1,6 @@
 """Screen 3's table rows, built in Python as Django's admin builds its change list's rows
 (format_html): rendered node by node, its 20 rows of a dozen variables each took a third of
-the page's time (make bench). Every value is escaped as the template would escape it."""
+the page's time (profiled). Every value is escaped as the template would escape it."""
 
 from django import template
 from django.utils.html import format_html, format_html_join
