@@ -105,7 +105,7 @@ def published_announcements() -> list[Announcement]:
 CONTRACT_STATUSES_SQL = (
     f"SELECT DISTINCT service_id, status FROM {ServiceContract._meta.db_table} WHERE line_id = %s"
 )
-OPEN_STATES = ", ".join(f"'{state.value}'" for state in Application.OPEN_STATES)
+OPEN_STATES_SQL = ", ".join(f"'{state.value}'" for state in Application.OPEN_STATES)
 NOTIFICATION_SQL = f"""
     SELECT
         EXISTS (
@@ -113,11 +113,11 @@ NOTIFICATION_SQL = f"""
         ),
         EXISTS (
             SELECT 1 FROM {Application._meta.db_table}
-            WHERE line_id = %s AND state IN ({OPEN_STATES}) AND direction = %s
+            WHERE line_id = %s AND state IN ({OPEN_STATES_SQL}) AND direction = %s
         ),
         EXISTS (
             SELECT 1 FROM {Application._meta.db_table}
-            WHERE line_id = %s AND state IN ({OPEN_STATES}) AND direction = %s
+            WHERE line_id = %s AND state IN ({OPEN_STATES_SQL}) AND direction = %s
         )
 """
 
