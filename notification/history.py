@@ -1,7 +1,7 @@
 """受付完了 and 申込履歴: the line's applications as the receipt and the history show them.
 
 Each read is one statement written as SQL: on these pages the ORM took longer to build the
-queries (a window query, joins) than the database took to answer them (make bench). Values come
+queries (a window query, joins) than the database took to answer them (profiled). Values come
 back through the ORM's own converters (wso_portal.statements)."""
 
 from dataclasses import dataclass

@@ -101,7 +101,7 @@ def published_announcements() -> list[Announcement]:
 
 
 # The top page's reads, written as SQL: the ORM took longer to build them than the database takes
-# to answer them (make bench).
+# to answer them (profiled).
 CONTRACT_STATUSES_SQL = (
     f"SELECT DISTINCT service_id, status FROM {ServiceContract._meta.db_table} WHERE line_id = %s"
 )
