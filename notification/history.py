@@ -11,7 +11,7 @@ from django.db import connection, connections
 
 from agreements.models import AgreementVersion
 from providers.models import WebhookEvent
-from wso_portal.statements import converter, model_rows
+from wso_portal.statements import converter, model_rows, placeholders
 
 from .models import Application, ApplicationItem, ServiceProvider
 
@@ -96,11 +96,10 @@ def items_of(
     has in all."""
     if not application_ids:
         return {}
-    placeholders = ", ".join(["%s"] * len(application_ids))
     convert_delivered_at = _delivered_at_converter(connection.alias)
     with connection.cursor() as cursor:
         cursor.execute(
-            ITEMS_SQL.format(ids=placeholders),
+            ITEMS_SQL.format(ids=placeholders(application_ids)),
             [*application_ids, EVERY_ITEM if first is None else first],
         )
         rows = cursor.fetchall()

@@ -19,7 +19,7 @@ from django.utils.functional import cached_property
 from agreements.models import AgreementVersion
 from agreements.services import record_acceptance
 from wso_portal.caching import briefly
-from wso_portal.statements import model_rows
+from wso_portal.statements import model_rows, placeholders
 
 from .models import (
     Application,
@@ -37,13 +37,18 @@ class ChoiceChanged(Exception):
     """The providers picked are no longer all in the line's choice (changed meanwhile)."""
 
 
+def _open_work(line: str, provider: str) -> str:
+    """SQL: whether the line has an open 工事 (application item) for the provider (工事中)."""
+    return (
+        f"EXISTS (SELECT 1 FROM {ApplicationItem._meta.db_table} i"
+        f" WHERE i.line_id = {line} AND i.provider_id = {provider} AND i.is_open)"
+    )
+
+
 # Screen 2's rows: written as SQL, since the ORM took longer to build the query (a join, an
 # EXISTS) than the database takes to answer it (profiled).
 NOTIFYING_SETTINGS_SQL = f"""
-    SELECT {{settings}}, {{providers}}, EXISTS (
-        SELECT 1 FROM {ApplicationItem._meta.db_table} i
-        WHERE i.line_id = s.line_id AND i.provider_id = s.provider_id AND i.is_open
-    )
+    SELECT {{settings}}, {{providers}}, {_open_work("s.line_id", "s.provider_id")}
     FROM {NotificationSetting._meta.db_table} s
     JOIN {ServiceProvider._meta.db_table} p ON p.id = s.provider_id
     WHERE s.line_id = %s AND s.notify AND p.active
@@ -110,10 +115,7 @@ NOTIFYING_IDS_SQL = f"""
     WHERE s.line_id = %s AND s.notify AND p.active
 """
 PAGE_ROWS_SQL = f"""
-    SELECT {{columns}}, EXISTS (
-        SELECT 1 FROM {ApplicationItem._meta.db_table} i
-        WHERE i.line_id = %s AND i.provider_id = p.id AND i.is_open
-    )
+    SELECT {{columns}}, {_open_work("%s", "p.id")}
     FROM {ServiceProvider._meta.db_table} p
     WHERE p.id IN ({{ids}}) AND p.active
 """
@@ -160,7 +162,7 @@ def _providers_with_work(line, ids: list[int]) -> dict[int, ServiceProvider]:
     """The active providers among `ids`, by id, each with `in_progress`: whether the line has
     an open 工事 for it."""
     providers = model_rows(ServiceProvider, "p", connection.alias)
-    sql = PAGE_ROWS_SQL.format(columns=providers.columns, ids=", ".join(["%s"] * len(ids)))
+    sql = PAGE_ROWS_SQL.format(columns=providers.columns, ids=placeholders(ids))
     with connection.cursor() as cursor:
         cursor.execute(sql, [line.pk, *ids])
         rows = cursor.fetchall()
@@ -181,10 +183,7 @@ CHOICE_SQL = f"""
             SELECT 1 FROM {NotificationSetting._meta.db_table} s
             WHERE s.line_id = %s AND s.provider_id = p.id AND s.notify
         )
-        AND NOT EXISTS (
-            SELECT 1 FROM {ApplicationItem._meta.db_table} i
-            WHERE i.line_id = %s AND i.provider_id = p.id AND i.is_open
-        )
+        AND NOT {_open_work("%s", "p.id")}
 """
 
 
@@ -196,7 +195,7 @@ def all_in_choice(line, direction: str, provider_ids: Iterable[int]) -> bool:
     if not wanted:
         return False
     sql = CHOICE_SQL.format(
-        ids=", ".join(["%s"] * len(wanted)),
+        ids=placeholders(wanted),
         notifying="" if direction == Direction.STOP else "NOT",
     )
     with connection.cursor() as cursor:

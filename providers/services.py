@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from notification.models import NotificationSetting, ServiceProvider
 from wso_portal.models import SubscriberLine, address_key, candidate_keys
+from wso_portal.statements import placeholders
 
 from .models import (
     KEY_DISPLAY_LENGTH,
@@ -136,7 +137,7 @@ def look_up(key: ProviderKey, addresses: list[str], *, now: datetime | None = No
     starts = list({start for keys in candidates for start in keys})
     with connection.cursor() as cursor:
         cursor.execute(
-            NOTIFYING_LINES_SQL.format(starts=", ".join(["%s"] * len(starts))),
+            NOTIFYING_LINES_SQL.format(starts=placeholders(starts)),
             [key.provider_id, SubscriberLine.Status.ACTIVE.value, *starts],
         )
         notifying = {

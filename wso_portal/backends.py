@@ -66,7 +66,7 @@ def user_with_line(user_id):
     users = model_rows(User, "u", connection.alias)
     lines = model_rows(SubscriberLine, "l", connection.alias)
     with connection.cursor() as cursor:
-        cursor.execute(_user_with_line_sql(users, lines), [user_id])
+        cursor.execute(_user_with_line_sql(connection.alias), [user_id])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -80,7 +80,9 @@ def user_with_line(user_id):
 
 
 @cache
-def _user_with_line_sql(users, lines) -> str:
+def _user_with_line_sql(alias: str) -> str:
+    users = model_rows(get_user_model(), "u", alias)
+    lines = model_rows(SubscriberLine, "l", alias)
     user_pk, line_user = users.model._meta.pk.column, _LINE_USER.column
     return (
         f"SELECT {users.columns}, {lines.columns}"

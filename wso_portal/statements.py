@@ -32,6 +32,11 @@ def converters(connection, columns: Iterable[tuple[Field, str]]) -> list[Callabl
     return [converter(field, table_alias, connection) for field, table_alias in columns]
 
 
+def placeholders(values) -> str:
+    """One %s per value, for an IN list."""
+    return ", ".join(["%s"] * len(values))
+
+
 def convert_row(row, row_converters: Iterable[Callable]) -> list:
     return [convert(value) for convert, value in zip(row_converters, row, strict=True)]
 
