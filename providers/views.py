@@ -31,8 +31,8 @@ DATED_HEADER = [gettext_noop("提供日時"), gettext_noop("照会されたア�
 FILE_STEM = gettext_noop("提供履歴")
 
 
-def _page_context(queryset, per_page: int, number: str | None) -> dict:
-    paginator = Paginator(queryset, per_page)
+def _page_context(rows, per_page: int, number: str | None) -> dict:
+    paginator = Paginator(rows, per_page)
     page = paginator.get_page(number)
     return {
         "page": page,
@@ -42,7 +42,7 @@ def _page_context(queryset, per_page: int, number: str | None) -> dict:
 
 
 def _provider_or_404(request, code: str):
-    provider = histories.provider_summary(request.line, code)
+    provider = histories.ProviderSummaries(request.line).of(code)
     if provider is None:  # another line's provider looks the same as none at all
         raise Http404
     return provider
@@ -56,7 +56,7 @@ def history(request):
         "providers/history.html",
         {
             **_page_context(
-                histories.provider_summaries(request.line),
+                histories.ProviderSummaries(request.line),
                 SUMMARY_PER_PAGE,
                 request.GET.get("page"),
             ),
@@ -88,7 +88,7 @@ def provider_history(request, code: str):
 def history_csv(request):
     rows = (
         [p.service_name, f"{p.code} {p.name}", _time(p.first_at), _time(p.last_at), p.times]
-        for p in histories.provider_summaries(request.line).iterator()
+        for p in histories.ProviderSummaries(request.line)
     )
     return _csv(f"{gettext(FILE_STEM)}_{request.line.customer_id}", SUMMARY_HEADER, rows)
 

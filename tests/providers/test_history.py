@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from providers.history import disclosures, provider_summaries
+from providers.history import ProviderSummaries, disclosures
 from providers.models import Disclosure
 from tests.factories import make_disclosure, make_key, make_provider
 
@@ -71,7 +71,7 @@ def test_it_gives_first_last_and_count_per_provider_last_provided_first(alice, w
     v_at = ago(days=1)
     make_disclosure(alice, video, at=v_at)
 
-    summary = [(p.code, p.first_at, p.last_at, p.times) for p in provider_summaries(alice)]
+    summary = [(p.code, p.first_at, p.last_at, p.times) for p in ProviderSummaries(alice)]
 
     assert summary == [("V0001", v_at, v_at, 1), ("W0099", w_first, w_last, 3)]
 
@@ -103,7 +103,7 @@ def test_it_counts_only_what_the_retention_window_keeps(alice, w0099, video, set
     make_disclosure(alice, w0099, at=now - timedelta(days=1))
     make_disclosure(alice, video, at=now - timedelta(days=500))  # only outside: not listed
 
-    summary = [(p.code, p.first_at, p.times) for p in provider_summaries(alice, now=now)]
+    summary = [(p.code, p.first_at, p.times) for p in ProviderSummaries(alice, now=now)]
 
     assert summary == [("W0099", oldest_kept, 2)]
     assert len(disclosures(alice, w0099, now=now)) == 2
@@ -144,6 +144,25 @@ def test_it_pages_the_summary(alice_client, alice):
     assert "(ページ: 2/2ページ)" in second.content.decode()
     assert 'href="?page=2"' in first.content.decode()
     assert 'href="?page=1"' in second.content.decode()
+
+
+def test_providers_last_told_at_the_same_moment_are_listed_by_code(alice, bob):
+    at = ago(hours=1)
+    later, earlier = make_provider(code="B0002"), make_provider(code="A0001")
+    last = make_provider(code="C0003")
+    make_disclosure(alice, later, at=at)
+    make_disclosure(alice, earlier, at=at)
+    make_disclosure(alice, earlier, at=at - timedelta(days=1))
+    make_disclosure(alice, last, at=at - timedelta(days=2))
+    make_disclosure(bob, last, at=ago(minutes=1))  # Bob's record moves nothing of Alice's
+
+    summaries = ProviderSummaries(alice)
+
+    assert [(p.code, p.times) for p in summaries] == [("A0001", 2), ("B0002", 1), ("C0003", 1)]
+    assert summaries.count() == 3
+    assert [p.code for p in summaries[1:3]] == ["B0002", "C0003"]
+    assert summaries.of("A0001").first_at == at - timedelta(days=1)
+    assert summaries.of("Z9999") is None
 
 
 # One provider's dated list ---------------------------------------------------------------------
@@ -346,7 +365,11 @@ def test_the_summary_reads_the_line_provider_index(alice, w0099):
         pytest.skip("the plan's wording is SQLite's")
     make_disclosure(alice, w0099)
 
-    assert "disclosure_line_provider" in provider_summaries(alice).explain()
+    sql, params = ProviderSummaries(alice).statement()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "disclosure_line_provider" in plan
     assert "disclosure_line_provider" in disclosures(alice, w0099).explain()
 
 
