@@ -68,14 +68,21 @@ class ProviderKey(models.Model):
 class Disclosure(models.Model):
     """One お客様ID told to one provider: who asked, with which key, about which address, when."""
 
+    # No index of their own for line and provider: the two indexes below lead with them, and
+    # every look-up writes each index of this table.
     line = models.ForeignKey(
-        SubscriberLine, on_delete=models.CASCADE, related_name="disclosures", verbose_name="回線"
+        SubscriberLine,
+        on_delete=models.CASCADE,
+        related_name="disclosures",
+        verbose_name="回線",
+        db_index=False,
     )
     provider = models.ForeignKey(
         ServiceProvider,
         on_delete=models.PROTECT,
         related_name="disclosures",
         verbose_name="サービス提供者",
+        db_index=False,
     )
     key = models.ForeignKey(
         ProviderKey, on_delete=models.PROTECT, related_name="disclosures", verbose_name="APIキー"

@@ -388,3 +388,24 @@ def test_the_footer_links_to_the_history_for_a_subscriber_only(alice_client, cli
     assert link in alice_client.get(reverse("portal:top")).content.decode()
     alice_client.logout()
     assert link not in client.get(reverse("portal:login")).content.decode()
+
+
+def test_no_index_of_the_log_repeats_the_start_of_another(db):
+    """Every look-up writes each index of the disclosure log: an index whose columns open
+    another one serves no read the other cannot."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Disclosure._meta.db_table)
+    indexes = {
+        name: tuple(c["columns"]) for name, c in constraints.items() if c["index"] and c["columns"]
+    }
+
+    redundant = [
+        (name, other)
+        for name, columns in indexes.items()
+        for other, longer in indexes.items()
+        if other != name and longer[: len(columns)] == columns
+    ]
+
+    assert redundant == []
+    assert ("line_id", "provider_id", "at") in indexes.values()
+    assert ("provider_id", "at") in indexes.values()
