@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from notification.models import NotificationSetting, ServiceProvider
 from wso_portal.models import SubscriberLine, address_key, candidate_keys
-from wso_portal.statements import placeholders
+from wso_portal.statements import as_array, one_of
 
 from .models import (
     KEY_DISPLAY_LENGTH,
@@ -98,13 +98,18 @@ NOTIFYING_LINES_SQL = f"""
     SELECT l.id, l.customer_id, l.prefix_start, l.prefix_end
     FROM {NotificationSetting._meta.db_table} s
     JOIN {SubscriberLine._meta.db_table} l ON l.id = s.line_id
-    WHERE s.provider_id = %s AND s.notify AND l.status = %s AND l.prefix_start IN ({{starts}})
+    WHERE s.provider_id = %s AND s.notify AND l.status = %s AND l.prefix_start {{starts}}
 """
 DISCLOSURES_SQL = f"""
     INSERT INTO {Disclosure._meta.db_table} (line_id, provider_id, key_id, address, at)
     VALUES {{rows}}
 """
 DISCLOSURE_ROW = "(%s, %s, %s, %s, %s)"
+# A large batch's rows come as two arrays (wso_portal.statements.as_array).
+DISCLOSURES_FROM_ARRAYS_SQL = f"""
+    INSERT INTO {Disclosure._meta.db_table} (line_id, provider_id, key_id, address, at)
+    SELECT line_id, %s, %s, address, %s FROM unnest(%s::bigint[], %s::inet[]) AS d(line_id, address)
+"""
 
 
 @dataclass(frozen=True)
@@ -135,10 +140,11 @@ def look_up(key: ProviderKey, addresses: list[str], *, now: datetime | None = No
     parsed = [ipaddress.IPv6Address(address) for address in addresses]
     candidates = [candidate_keys(address) for address in parsed]
     starts = list({start for keys in candidates for start in keys})
+    starts_test, starts_params = one_of(connection, starts, alongside=2)
     with connection.cursor() as cursor:
         cursor.execute(
-            NOTIFYING_LINES_SQL.format(starts=placeholders(starts)),
-            [key.provider_id, SubscriberLine.Status.ACTIVE.value, *starts],
+            NOTIFYING_LINES_SQL.format(starts=starts_test),
+            [key.provider_id, SubscriberLine.Status.ACTIVE.value, *starts_params],
         )
         notifying = {
             start: _NotifyingLine(line_id, customer_id, end)
@@ -158,13 +164,19 @@ def look_up(key: ProviderKey, addresses: list[str], *, now: datetime | None = No
 def _log_disclosures(key: ProviderKey, disclosed, now: datetime) -> None:
     """One INSERT of every row, committed on its own (bulk_create would add BEGIN and COMMIT)."""
     at = Disclosure._meta.get_field("at").get_db_prep_save(now, connection)
-    values = []
-    for line_id, address in disclosed:
-        values += [line_id, key.provider_id, key.pk, stored_text(address), at]
+    line_ids = [line_id for line_id, _ in disclosed]
+    addresses = [stored_text(address) for _, address in disclosed]
     with connection.cursor() as cursor:
-        cursor.execute(
-            DISCLOSURES_SQL.format(rows=", ".join([DISCLOSURE_ROW] * len(disclosed))), values
-        )
+        if as_array(connection, len(line_ids) * DISCLOSURE_ROW.count("%s")):
+            cursor.execute(
+                DISCLOSURES_FROM_ARRAYS_SQL, [key.provider_id, key.pk, at, line_ids, addresses]
+            )
+            return
+        values = []
+        for line_id, address in zip(line_ids, addresses, strict=True):
+            values += [line_id, key.provider_id, key.pk, address, at]
+        rows = ", ".join([DISCLOSURE_ROW] * len(line_ids))
+        cursor.execute(DISCLOSURES_SQL.format(rows=rows), values)
 
 
 def stored_text(address: ipaddress.IPv6Address) -> str:

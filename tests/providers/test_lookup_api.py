@@ -243,6 +243,34 @@ def test_a_batch_of_100_is_read_in_one_query_and_logged_in_one_insert(client, pr
     assert Disclosure.objects.count() == 101
 
 
+def test_large_batches_of_any_size_run_the_same_statements_on_postgresql(client, provider, key):
+    """Past psycopg's 50 parameters, whose statements it parses again on every execution, a
+    batch's values go as arrays: one text, prepared and parsed once, whatever the size."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite prepares nothing across requests")
+    lines = [make_line(ipv6_prefix=f"2001:db8:8200:{n:x}00::/56") for n in range(1, 61)]
+    for line in lines:
+        set_notify(line, provider)
+    lookup(client, ["2001:db8:8200:100::1"], key)  # the key's last-used time is now fresh
+
+    def statements(batch: int) -> list[str]:
+        texts = []
+
+        def keep_text(execute, sql, params, many, context):
+            texts.append(sql)  # as sent, placeholders and all
+            return execute(sql, params, many, context)
+
+        addresses = [f"2001:db8:8200:{n:x}00::1" for n in range(1, batch + 1)]
+        with connection.execute_wrapper(keep_text):
+            answers = results(lookup(client, addresses, key))
+        assert all(a["notified"] for a in answers)
+        return texts
+
+    assert statements(50) == statements(60)
+    assert statements(1) != statements(2)  # small ones keep the IN list, planned once per size
+    assert Disclosure.objects.count() == 1 + 50 + 60 + 1 + 2
+
+
 # Errors --------------------------------------------------------------------------------------
 
 
