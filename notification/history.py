@@ -11,7 +11,7 @@ from django.db import connection, connections
 
 from agreements.models import AgreementVersion
 from providers.models import WebhookEvent
-from wso_portal.statements import converter, model_rows, placeholders
+from wso_portal.statements import NO_LIMIT, converter, model_rows, placeholders
 
 from .models import Application, ApplicationItem, ServiceProvider
 
@@ -78,7 +78,6 @@ ITEMS_SQL = f"""
         WHERE i.application_id IN ({{ids}})
     ) items WHERE position <= %s ORDER BY application_id, position
 """
-EVERY_ITEM = 2**31 - 1  # a position past any application's last item
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,7 @@ def items_of(
     with connection.cursor() as cursor:
         cursor.execute(
             ITEMS_SQL.format(ids=placeholders(application_ids)),
-            [*application_ids, EVERY_ITEM if first is None else first],
+            [*application_ids, NO_LIMIT if first is None else first],
         )
         rows = cursor.fetchall()
     found = {}

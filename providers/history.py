@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from notification.models import ServiceProvider
 from wso_portal.models import SubscriberLine
-from wso_portal.statements import converter, model_rows
+from wso_portal.statements import NO_LIMIT, converter, model_rows
 
 from .models import Disclosure
 from .services import retention_start
@@ -32,7 +32,6 @@ SUMMARIES_COUNT_SQL = f"""
     SELECT COUNT(DISTINCT provider_id) FROM {Disclosure._meta.db_table}
     WHERE line_id = %s AND at >= %s
 """
-EVERY_ROW = 2**31 - 1
 
 
 class ProviderSummaries:
@@ -60,7 +59,7 @@ class ProviderSummaries:
         found = self._read(code=code)
         return found[0] if found else None
 
-    def statement(self, *, code=None, limit=EVERY_ROW, offset=0) -> tuple[str, list]:
+    def statement(self, *, code=None, limit=NO_LIMIT, offset=0) -> tuple[str, list]:
         providers = model_rows(ServiceProvider, "p", connection.alias)
         sql = SUMMARIES_SQL.format(
             providers=providers.columns, where="WHERE p.code = %s" if code is not None else ""

@@ -32,6 +32,11 @@ def converters(connection, columns: Iterable[tuple[Field, str]]) -> list[Callabl
     return [converter(field, table_alias, connection) for field, table_alias in columns]
 
 
+# A LIMIT, or a ROW_NUMBER() bound, that no count reaches: "all of them" as a parameter, so that
+# the statement's text stays the same with or without a bound.
+NO_LIMIT = 2**31 - 1
+
+
 def placeholders(values) -> str:
     """One %s per value, for an IN list."""
     return ", ".join(["%s"] * len(values))

@@ -106,30 +106,30 @@ CONTRACT_STATUSES_SQL = (
     f"SELECT DISTINCT service_id, status FROM {ServiceContract._meta.db_table} WHERE line_id = %s"
 )
 OPEN_STATES_SQL = ", ".join(f"'{state.value}'" for state in Application.OPEN_STATES)
+OPEN_APPLICATION_SQL = f"""EXISTS (
+    SELECT 1 FROM {Application._meta.db_table}
+    WHERE line_id = %s AND state IN ({OPEN_STATES_SQL}) AND direction = %s
+)"""
+NOTIFICATION_DIRECTIONS = [Direction.NOTIFY, Direction.STOP]
 NOTIFICATION_SQL = f"""
-    SELECT
-        EXISTS (
-            SELECT 1 FROM {NotificationSetting._meta.db_table} WHERE line_id = %s AND notify
-        ),
-        EXISTS (
-            SELECT 1 FROM {Application._meta.db_table}
-            WHERE line_id = %s AND state IN ({OPEN_STATES_SQL}) AND direction = %s
-        ),
-        EXISTS (
-            SELECT 1 FROM {Application._meta.db_table}
-            WHERE line_id = %s AND state IN ({OPEN_STATES_SQL}) AND direction = %s
-        )
+    SELECT EXISTS (
+        SELECT 1 FROM {NotificationSetting._meta.db_table} WHERE line_id = %s AND notify
+    ), {", ".join([OPEN_APPLICATION_SQL] * len(NOTIFICATION_DIRECTIONS))}
 """
 
 
 def _notification_status(line) -> str:
     """回線情報通知's status: whether the line says 通知する to any provider, and which ways
     its open applications (工事中) switch."""
-    directions = [Direction.NOTIFY, Direction.STOP]
+    params = [line.pk]
+    for direction in NOTIFICATION_DIRECTIONS:
+        params += [line.pk, direction]
     with connection.cursor() as cursor:
-        cursor.execute(NOTIFICATION_SQL, [line.pk, line.pk, directions[0], line.pk, directions[1]])
+        cursor.execute(NOTIFICATION_SQL, params)
         notifying, *open_ways = cursor.fetchone()
-    open_directions = [way for way, is_open in zip(directions, open_ways, strict=True) if is_open]
+    open_directions = [
+        way for way, is_open in zip(NOTIFICATION_DIRECTIONS, open_ways, strict=True) if is_open
+    ]
     return notification_status(notifying=bool(notifying), open_directions=open_directions)
 
 
