@@ -19,7 +19,7 @@ from django.utils.functional import cached_property
 from agreements.models import AgreementVersion
 from agreements.services import record_acceptance
 from wso_portal.caching import briefly
-from wso_portal.statements import model_rows, placeholders
+from wso_portal.statements import model_rows, one_of
 
 from .models import (
     Application,
@@ -117,7 +117,7 @@ NOTIFYING_IDS_SQL = f"""
 PAGE_ROWS_SQL = f"""
     SELECT {{columns}}, {_open_work("%s", "p.id")}
     FROM {ServiceProvider._meta.db_table} p
-    WHERE p.id IN ({{ids}}) AND p.active
+    WHERE p.id {{ids}} AND p.active
 """
 
 
@@ -162,9 +162,10 @@ def _providers_with_work(line, ids: list[int]) -> dict[int, ServiceProvider]:
     """The active providers among `ids`, by id, each with `in_progress`: whether the line has
     an open 工事 for it."""
     providers = model_rows(ServiceProvider, "p", connection.alias)
-    sql = PAGE_ROWS_SQL.format(columns=providers.columns, ids=placeholders(ids))
+    ids_test, ids_params = one_of(connection, ids, alongside=1)
+    sql = PAGE_ROWS_SQL.format(columns=providers.columns, ids=ids_test)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [line.pk, *ids])
+        cursor.execute(sql, [line.pk, *ids_params])
         rows = cursor.fetchall()
     found = {}
     for row in rows:
@@ -178,7 +179,7 @@ def _providers_with_work(line, ids: list[int]) -> dict[int, ServiceProvider]:
 # building its two EXISTS with the ORM took 39% of the consent page (profiled).
 CHOICE_SQL = f"""
     SELECT COUNT(*) FROM {ServiceProvider._meta.db_table} p
-    WHERE p.id IN ({{ids}}) AND p.active
+    WHERE p.id {{ids}} AND p.active
         AND {{notifying}} EXISTS (
             SELECT 1 FROM {NotificationSetting._meta.db_table} s
             WHERE s.line_id = %s AND s.provider_id = p.id AND s.notify
@@ -194,12 +195,14 @@ def all_in_choice(line, direction: str, provider_ids: Iterable[int]) -> bool:
     wanted = sorted(set(provider_ids))
     if not wanted:
         return False
+    # The picks gather over screen 3's pages: there can be hundreds of them.
+    ids_test, ids_params = one_of(connection, wanted, alongside=2)
     sql = CHOICE_SQL.format(
-        ids=placeholders(wanted),
+        ids=ids_test,
         notifying="" if direction == Direction.STOP else "NOT",
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*wanted, line.pk, line.pk])
+        cursor.execute(sql, [*ids_params, line.pk, line.pk])
         (found,) = cursor.fetchone()
     return found == len(wanted)
 

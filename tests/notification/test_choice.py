@@ -2,7 +2,7 @@
 for any layout of a line's settings, 工事 and providers."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -55,3 +55,34 @@ def test_all_in_choice_agrees_with_the_rule(layouts, data, direction):
         assert all_in_choice(line, direction, ids) is (bool(ids) and set(ids) <= allowed)
         assert not all_in_choice(line, direction, [*ids, NOBODY])
         transaction.set_rollback(True)
+
+
+def test_many_picks_are_checked_as_few(db):
+    """The picks gather over screen 3's pages; past psycopg's 50 parameters they go as one array
+    on PostgreSQL, with the same answer as an IN list."""
+    line = make_line()
+    providers = [make_provider() for _ in range(60)]
+    picked = [p.pk for p in providers]
+    assert all_in_choice(line, Direction.NOTIFY, picked)
+    set_notify(line, providers[-1])
+    assert not all_in_choice(line, Direction.NOTIFY, picked)
+    assert not all_in_choice(line, Direction.STOP, picked)
+    assert all_in_choice(line, Direction.STOP, picked[-1:])
+    assert not all_in_choice(line, Direction.NOTIFY, [*picked[:-1], NOBODY])
+
+
+def test_many_picks_of_any_number_run_one_statement_on_postgresql(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite prepares nothing across requests")
+    line = make_line()
+    picked = [make_provider().pk for _ in range(70)]
+    texts = []
+
+    def keep_text(execute, sql, params, many, context):
+        texts.append(sql)  # as sent, placeholders and all
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep_text):
+        for count in (55, 70):
+            assert all_in_choice(line, Direction.NOTIFY, picked[:count])
+    assert texts[0] == texts[1]
