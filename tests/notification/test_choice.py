@@ -57,7 +57,7 @@ def test_all_in_choice_agrees_with_the_rule(layouts, data, direction):
         transaction.set_rollback(True)
 
 
-def test_many_picks_are_checked_as_few(db):
+def test_many_picks_get_the_answers_few_get(db):
     """The picks gather over screen 3's pages; past psycopg's 50 parameters they go as one array
     on PostgreSQL, with the same answer as an IN list."""
     line = make_line()
