@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from notification.models import Direction
 from notification.services import all_in_choice
 from tests.factories import make_application, make_line, make_provider, set_notify
+from tests.statements import statements_sent
 
 from .rules import choice
 
@@ -76,13 +77,7 @@ def test_many_picks_of_any_number_run_one_statement_on_postgresql(db):
         pytest.skip("SQLite prepares nothing across requests")
     line = make_line()
     picked = [make_provider().pk for _ in range(70)]
-    texts = []
-
-    def keep_text(execute, sql, params, many, context):
-        texts.append(sql)  # as sent, placeholders and all
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(keep_text):
+    with statements_sent() as texts:
         for count in (55, 70):
             assert all_in_choice(line, Direction.NOTIFY, picked[:count])
     assert texts[0] == texts[1]

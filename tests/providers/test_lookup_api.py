@@ -16,6 +16,7 @@ from notification.work import apply_now
 from providers.models import Disclosure, ProviderKey
 from providers.services import revoke_key
 from tests.factories import make_application, make_key, make_line, make_provider, set_notify
+from tests.statements import statements_sent
 from wso_portal.models import SubscriberLine
 
 URL = "/api/v1/lookups"
@@ -254,14 +255,8 @@ def test_large_batches_of_any_size_run_the_same_statements_on_postgresql(client,
     lookup(client, ["2001:db8:8200:100::1"], key)  # the key's last-used time is now fresh
 
     def statements(batch: int) -> list[str]:
-        texts = []
-
-        def keep_text(execute, sql, params, many, context):
-            texts.append(sql)  # as sent, placeholders and all
-            return execute(sql, params, many, context)
-
         addresses = [f"2001:db8:8200:{n:x}00::1" for n in range(1, batch + 1)]
-        with connection.execute_wrapper(keep_text):
+        with statements_sent() as texts:
             answers = results(lookup(client, addresses, key))
         assert all(a["notified"] for a in answers)
         return texts
