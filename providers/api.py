@@ -11,6 +11,7 @@ from typing import Annotated
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import cache_control
 from ninja import Field, NinjaAPI, Router, Schema, Swagger
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -128,7 +129,10 @@ def _problem_response(description: str, *, headers: dict | None = None) -> dict:
 
 # Integer keys, as ninja's own: "200" beside 200 would be two keys in the JSON document.
 RESPONSES = {
-    200: {"description": "照会結果 (addresses と同じ順)"},
+    200: {
+        "description": "照会結果 (addresses と同じ順)",
+        "headers": {"Cache-Control": {"schema": {"type": "string"}, "description": "no-store"}},
+    },
     400: _problem_response("本文の誤り (JSONでない、未知の項目、0件または101件以上、IPv6でない)"),
     401: _problem_response(
         "APIキーがない、正しくない、または失効している",
@@ -280,7 +284,8 @@ def _describe(error: dict) -> dict:
     ),
     openapi_extra={"responses": RESPONSES},
 )
-@decorate_view(limit_body)
+# An answer carries お客様ID: no cache on the way, nor the client's, may keep it.
+@decorate_view(limit_body, cache_control(no_store=True))
 def lookup(request: HttpRequest, payload: LookupRequest):
     answers = look_up(request.auth, payload.addresses)
     # Rendered here: ninja would check each of up to 100 results against LookupResult again on

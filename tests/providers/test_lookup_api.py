@@ -85,6 +85,12 @@ def test_it_tells_the_customer_id_for_an_address_in_a_notifying_line(client, lin
     ]
 
 
+def test_no_cache_may_keep_an_answer(client, line, key):
+    response = lookup(client, ["2001:db8:8000:100::1"], key)
+    assert results(response)[0]["notified"]
+    assert "no-store" in response.get("Cache-Control", "")
+
+
 def test_it_answers_the_same_for_every_case_it_may_not_tell(client, provider, key):
     other = make_provider()
     elsewhere = make_line(ipv6_prefix="2001:db8:8000:200::/56")
