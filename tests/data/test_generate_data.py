@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from notification.models import PROVIDER_CODE_PATTERN, NotificationSetting, ServiceProvider
 from wso_portal.management.commands.demo import DEMO_LOGINS, DEMO_PK_END
@@ -25,6 +26,22 @@ def generate(*args) -> str:
     out = io.StringIO()
     call_command("generate_data", *args, stdout=out)
     return out.getvalue()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: ANALYZE")
+def test_inside_a_transaction_it_leaves_the_planners_row_counts_alone():
+    def row_counts():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s) ORDER BY relname",
+                [[model._meta.db_table for model in (ServiceProvider, SubscriberLine)]],
+            )
+            return cursor.fetchall()
+
+    before = row_counts()
+    generate("--lines", "40", "--providers", "12", "--settings-per-line", "3")
+    # The test's transaction will roll these rows back; row counts of them would outlive it.
+    assert row_counts() == before
 
 
 def test_it_makes_the_lines_providers_and_settings_asked_for():

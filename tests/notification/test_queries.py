@@ -15,6 +15,14 @@ from .flow_helpers import VALID_APPLICANT, flow_id_of, step_url
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def idle_clock_not_due(monkeypatch):
+    """The session's idle clock is saved at most once a minute (wso_portal.sessions, tested in
+    tests/portal/test_session.py). A run slow enough to pass that minute would count the save in
+    whichever step it fell on, in one measurement and not the other."""
+    monkeypatch.setattr("wso_portal.sessions.REFRESH_AFTER_SECONDS", 24 * 3600)
+
+
 def count(client, method: str, url: str, data=None) -> tuple[int, object]:
     with CaptureQueriesContext(connection) as queries:
         response = getattr(client, method)(url, data or {})
