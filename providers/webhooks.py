@@ -30,6 +30,7 @@ from standardwebhooks.webhooks import Webhook
 from notification.models import Application, Direction
 from notification.signals import settings_switched
 
+from .addresses import is_public as _is_public
 from .models import DeliveryAttempt, Disclosure, Endpoint, EndpointSecret, WebhookEvent
 from .services import delete_in_batches, retention_start
 
@@ -85,12 +86,6 @@ def check_url(url: str) -> tuple[str, str, int, list[str]]:
                     f"通知先URLのホストは公開されていないアドレス ({address}) を指しています。"
                 )
     return parts.scheme, parts.hostname, port, addresses
-
-
-def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
 
 
 def register_endpoint(provider, url: str) -> tuple[Endpoint, str | None]:
