@@ -6,4 +6,4 @@ class ProvidersConfig(AppConfig):
     verbose_name = "サービス提供者API"
 
     def ready(self):
-        from . import webhooks  # noqa: F401  (connects the 工事's outbox receiver)
+        from . import checks, webhooks  # noqa: F401  (registers the checks, connects the outbox)

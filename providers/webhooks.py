@@ -15,9 +15,12 @@ import logging
 import random
 import secrets
 import socket
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -38,6 +41,8 @@ logger = logging.getLogger("providers.webhooks")
 
 SECRET_BYTES = 32
 MAX_ERROR_LENGTH = 500
+# While deliveries are in flight, how often the worker looks for events that became due.
+RECHECK_SECONDS = 0.5
 Type = WebhookEvent.Type
 State = WebhookEvent.State
 
@@ -231,7 +236,7 @@ def claim_next(*, now: datetime | None = None) -> WebhookEvent | None:
 def deliver(event: WebhookEvent) -> DeliveryAttempt:
     """POST a claimed event once and record the attempt: delivered on a 2xx, else retried on
     the schedule, or failed once the schedule is used up."""
-    import urllib3  # here: a web worker loads it (1 MiB) only when an operator sends a test
+    import http.client  # here, as the rest of the sending: a web worker loads it only for a test
 
     sent_at = timezone.now()
     started = time.monotonic()
@@ -244,20 +249,27 @@ def deliver(event: WebhookEvent) -> DeliveryAttempt:
             status = post(endpoint.url, event, signing_secrets(endpoint, now=sent_at))
         except UnsafeURL as exc:
             error = str(exc)
-        except urllib3.exceptions.NewConnectionError as exc:  # before: it is a TimeoutError too
-            error = f"接続できませんでした: {_reason(exc)}"
-        except urllib3.exceptions.TimeoutError:
+        except (TimeoutError, DeadlinePassed):
             error = "タイムアウトしました。"
-        except urllib3.exceptions.HTTPError as exc:
+        except (OSError, http.client.HTTPException) as exc:
             error = f"接続できませんでした: {_reason(exc)}"
     latency_ms = round((time.monotonic() - started) * 1000)
     return _record(event, status=status, error=error, at=sent_at, latency_ms=latency_ms)
 
 
+class DeadlinePassed(Exception):
+    """The attempt ran out of WSO_WEBHOOK_TIMEOUT and its connection was cut."""
+
+
 def post(url: str, event: WebhookEvent, signing_keys: list[str]) -> int:
     """Send the event to the URL's checked address (the name is not looked up a second time,
-    so it cannot be re-pointed between check and connect); redirects are not followed."""
-    import urllib3
+    so it cannot be re-pointed between check and connect); redirects are not followed.
+
+    WSO_WEBHOOK_TIMEOUT bounds the whole attempt, from connect to the last byte read: a read
+    timeout alone restarts with every byte, so a receiver that trickles its answer could hold
+    the delivery past its lease. At the deadline the socket is shut down under the reader.
+    """
+    import http.client
 
     scheme, host, port, addresses = check_url(url)
     body = event_body(event)
@@ -272,38 +284,63 @@ def post(url: str, event: WebhookEvent, signing_keys: list[str]) -> int:
             Webhook(key).sign(event.webhook_id, timestamp, body) for key in signing_keys
         ),
     }
-    timeout = urllib3.Timeout(
-        connect=settings.WSO_WEBHOOK_CONNECT_TIMEOUT, total=settings.WSO_WEBHOOK_TIMEOUT
-    )
-    if scheme == "https":
-        pool = urllib3.HTTPSConnectionPool(
-            addresses[0], port, server_hostname=host, assert_hostname=host, timeout=timeout
-        )
-    else:
-        pool = urllib3.HTTPConnectionPool(addresses[0], port, timeout=timeout)
     target = urlsplit(url)
     path = (target.path or "/") + (f"?{target.query}" if target.query else "")
+    deadline = time.monotonic() + settings.WSO_WEBHOOK_TIMEOUT
+    sock = socket.create_connection(
+        (addresses[0], port),
+        timeout=min(settings.WSO_WEBHOOK_CONNECT_TIMEOUT, settings.WSO_WEBHOOK_TIMEOUT),
+    )
+    with _cut_off_at(deadline, sock) as passed:
+        try:
+            if scheme == "https":
+                sock = _tls().wrap_socket(sock, server_hostname=host)
+            exchange = http.client.HTTPConnection(host, port)
+            exchange.sock = sock
+            exchange.request("POST", path, body=body.encode(), headers=headers)
+            response = exchange.getresponse()
+            response.read(1024)  # the answer's body is not used
+            return response.status
+        except (OSError, http.client.HTTPException) as exc:
+            if passed.is_set():
+                raise DeadlinePassed from exc
+            raise
+        finally:
+            sock.close()
+
+
+@contextmanager
+def _cut_off_at(deadline: float, sock: socket.socket):
+    """Shut the socket down at the deadline, whatever is reading or writing it then; the
+    event it yields is set once that happened. Each blocking call also times out by itself."""
+    sock.settimeout(max(deadline - time.monotonic(), 0.001))
+    twin = sock.dup()  # survives the TLS wrapping, which detaches `sock`; same connection
+    passed = threading.Event()
+
+    def cut():
+        passed.set()
+        with suppress(OSError):
+            twin.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(max(deadline - time.monotonic(), 0), cut)
+    timer.daemon = True
+    timer.start()
     try:
-        response = pool.urlopen(
-            "POST",
-            path,
-            body=body.encode(),
-            headers=headers,
-            redirect=False,
-            retries=False,
-            preload_content=False,
-            assert_same_host=False,
-        )
-        response.read(1024, decode_content=False)  # the answer's body is not used
-        response.release_conn()
-        return response.status
+        yield passed
     finally:
-        pool.close()
+        timer.cancel()
+        twin.close()
+
+
+@cache
+def _tls():
+    import ssl
+
+    return ssl.create_default_context()
 
 
 def _reason(exc: Exception) -> str:
-    reason = getattr(exc, "reason", None) or exc
-    return f"{type(reason).__name__}: {reason}"[:MAX_ERROR_LENGTH]
+    return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
 
 
 def _record(
@@ -379,20 +416,35 @@ def deliver_due(*, should_stop=lambda: False, now: datetime | None = None) -> in
 
 
 def run_due_deliveries(*, should_stop=lambda: False) -> int:
-    """The worker's delivery round: WSO_WEBHOOK_CONCURRENCY deliverers side by side, so that a
-    slow provider holds up only its own events (SQLite, which writes one at a time: one)."""
+    """The worker's deliveries: up to WSO_WEBHOOK_CONCURRENCY at once, the next due event taken
+    as soon as a deliverer is free, so that a slow provider holds up only its own events
+    (claim_next gives out no second event of a provider with one in flight). Returns once
+    nothing is due and nothing is in flight. On SQLite, which writes one at a time: one."""
     workers = 1 if connection.vendor == "sqlite" else settings.WSO_WEBHOOK_CONCURRENCY
     if workers == 1:
         return deliver_due(should_stop=should_stop)
+    delivered, in_flight = 0, set()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhooks") as pool:
+        while True:
+            while len(in_flight) < workers and not should_stop():
+                event = claim_next()
+                if event is None:
+                    break
+                in_flight.add(pool.submit(_deliver_on_own_connection, event))
+            if not in_flight:
+                return delivered
+            # Woken by a deliverer coming free, or to look for events that became due meanwhile.
+            done, in_flight = wait(in_flight, timeout=RECHECK_SECONDS, return_when=FIRST_COMPLETED)
+            for future in done:
+                future.result()
+                delivered += 1
 
-    def deliverer() -> int:
-        try:
-            return deliver_due(should_stop=should_stop)
-        finally:
-            connection.close()
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return sum(pool.map(lambda _: deliverer(), range(workers)))
+def _deliver_on_own_connection(event: WebhookEvent) -> DeliveryAttempt:
+    try:
+        return deliver(event)
+    finally:
+        connection.close()
 
 
 # Retention -------------------------------------------------------------------------------------

@@ -3,19 +3,25 @@ the standardwebhooks library as a provider's receiver would."""
 
 import json
 import socket
+import subprocess
 import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.db import connection
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from notification.models import Application
 from notification.work import apply_now, cancel_application
+from providers.checks import lease_outlasts_a_delivery
 from providers.models import WebhookEvent
 from providers.webhooks import (
     UnsafeURL,
+    _tls,
     check_url,
     claim_next,
     deliver,
@@ -201,6 +207,73 @@ def test_a_timeout_is_a_failed_attempt(receiver, fast_retries):
         1,
         "タイムアウトしました。",
     )
+
+
+@pytest.mark.django_db
+def test_a_trickling_receiver_is_cut_off_at_the_timeout(receiver, fast_retries, settings):
+    settings.WSO_WEBHOOK_TIMEOUT = 1.0
+    provider, _ = provider_at(receiver.url)
+    enable(make_line(), provider)
+    receiver.answer(Answer(200, trickle=0.1))  # each byte well inside any read timeout
+    started = time.monotonic()
+    attempt = deliver(claim_next())
+    elapsed = time.monotonic() - started
+    assert (attempt.status_code, attempt.error) == (None, "タイムアウトしました。")
+    assert 1.0 <= elapsed < 1.5
+    assert WebhookEvent.objects.get().claimed_until is None
+
+
+def test_the_lease_must_outlast_a_delivery(settings):
+    settings.WSO_WEBHOOK_TIMEOUT, settings.WSO_WEBHOOK_LEASE_SECONDS = 10, 20
+    assert lease_outlasts_a_delivery(None) == []
+    call_command("check")
+    settings.WSO_WEBHOOK_LEASE_SECONDS = 19
+    (error,) = lease_outlasts_a_delivery(None)
+    assert error.id == "providers.E001"
+    with pytest.raises(SystemCheckError, match="WSO_WEBHOOK_LEASE_SECONDS"):
+        call_command("check")
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for localhost, and the TLS trust of the portal reset."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost"]
+        + ["-addext", "subjectAltName=DNS:localhost"],
+        check=True,
+        capture_output=True,
+    )
+    _tls.cache_clear()
+    yield str(cert), str(key)
+    _tls.cache_clear()
+
+
+@pytest.mark.django_db
+def test_https_is_verified_against_the_urls_host_name(certificate, fast_retries, monkeypatch):
+    receiver = start_receiver(tls=certificate)
+    try:
+        provider, secret = provider_at(receiver.https_url)
+        enable(make_line(), provider)
+        attempt = deliver(claim_next())
+        assert attempt.status_code is None
+        assert attempt.error.startswith("接続できませんでした: SSLCertVerificationError")
+
+        monkeypatch.setenv("SSL_CERT_FILE", certificate[0])  # now trusted, as a real CA would be
+        _tls.cache_clear()
+        receiver.answer(Answer(200), Answer(200, trickle=0.1))
+        attempt = deliver(claim_next())
+        assert (attempt.status_code, attempt.error) == (200, "")
+        assert verify(receiver.received[-1], secret)["type"] == "notification.enabled"
+
+        enable(make_line(), provider)
+        started = time.monotonic()
+        attempt = deliver(claim_next())
+        assert (attempt.status_code, attempt.error) == (None, "タイムアウトしました。")
+        assert time.monotonic() - started < 1.0
+    finally:
+        receiver.close()
 
 
 @pytest.mark.django_db

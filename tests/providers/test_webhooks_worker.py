@@ -15,7 +15,7 @@ from providers.webhooks import register_endpoint
 from tests.factories import make_application, make_line, make_provider
 from tests.processes import start_worker, wait_for
 
-from .receiver import Answer
+from .receiver import Answer, start_receiver
 
 pytestmark = [
     pytest.mark.postgres,
@@ -35,7 +35,7 @@ def test_a_worker_killed_mid_delivery_leaves_the_event_to_be_sent_again(receiver
     apply_now(application.pk, by="operator")
     hold = threading.Event()
     receiver.answer(Answer(200, wait_for=hold), Answer(200))
-    lease = {"WSO_WEBHOOK_LEASE_SECONDS": "2", "WSO_WEBHOOK_TIMEOUT": "30"}
+    lease = {"WSO_WEBHOOK_LEASE_SECONDS": "2", "WSO_WEBHOOK_TIMEOUT": "1"}
 
     worker = start_worker("--poll", "0.2", **lease)
     try:
@@ -81,3 +81,36 @@ def test_a_dead_endpoint_does_not_hold_up_the_work(receiver):
         hold.set()
         worker.send_signal(signal.SIGTERM)
         worker.communicate(timeout=60)
+
+
+def test_a_slow_provider_holds_up_no_other_provider_in_the_same_worker():
+    slow, fast = start_receiver(), start_receiver()
+    worker = start_worker("--poll", "0.2", WSO_WEBHOOK_TIMEOUT="5")
+    try:
+        slow.answer(Answer(200, delay=10))  # past the timeout: the attempt takes all 5 s
+        enable(make_line(), provider_at(slow.url))
+        assert slow.arrived.wait(30), "the worker is sending the slow provider's event"
+        fast_provider = provider_at(fast.url)
+        enable(make_line(), fast_provider)
+        created = time.monotonic()
+        assert fast.arrived.wait(10)
+        assert time.monotonic() - created < 2, "the other provider waited for the slow one"
+        assert slow.received and len(slow.received) == 1
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.communicate(timeout=60)
+        slow.close()
+        fast.close()
+    event = WebhookEvent.objects.get(provider=fast_provider)
+    assert (event.state, event.attempts) == (State.DELIVERED, 1)
+
+
+def provider_at(url):
+    provider = make_provider()
+    register_endpoint(provider, url)
+    return provider
+
+
+def enable(line, provider):
+    application = make_application(line, [provider], direction="notify", wants_mail=False)
+    apply_now(application.pk, by="operator")
