@@ -62,8 +62,9 @@ def check_url(url: str) -> tuple[str, str, int, list[str]]:
     """(scheme, host, port, addresses) of a URL the portal may POST to.
 
     Production accepts https:// only, to a host whose every address is public: a name that
-    resolves to a loopback, private, link-local or ULA address is refused, here at registration
-    and again at each delivery (the name may have been pointed elsewhere meanwhile).
+    resolves to any address the IANA registries do not mark globally reachable (addresses.py,
+    IPv4 inside IPv6 forms included) is refused, here at registration and again at each
+    delivery (the name may have been pointed elsewhere meanwhile).
     """
     allow_private = settings.WSO_WEBHOOK_ALLOW_PRIVATE
     try:
