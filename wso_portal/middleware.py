@@ -123,12 +123,12 @@ class RejectMalformedInputMiddleware:
         # No request: the page must not depend on anything the malformed request carries. The
         # language is read from the cookie and Accept-Language alone (this runs before
         # LocaleMiddleware), never from the body.
-        with translation.override(_language_of(request)):
-            page = render_to_string("400.html", {"message": gettext(message)})
+        with translation.override(language_of(request)):
+            page = render_to_string("errors/400.html", {"message": gettext(message)})
         return HttpResponseBadRequest(page)
 
 
-def _language_of(request) -> str:
+def language_of(request) -> str:
     if request.path.startswith("/admin/"):
         return "ja"
     return translation.get_language_from_request(request)

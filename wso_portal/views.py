@@ -1,13 +1,15 @@
 from django.conf import settings
 from django.contrib import auth, messages
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import csrf, defaults
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notification.models import Application, Direction, NotificationSetting
@@ -17,6 +19,7 @@ from .caching import briefly
 from .decorators import line_required
 from .forms import LoginForm
 from .logs import security_event
+from .middleware import language_of
 from .models import Announcement, Service, ServiceContract
 from .status import notification_status, usage_status
 
@@ -157,8 +160,68 @@ def service_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+# The error pages (handler400 to handler500 in urls.py, CSRF_FAILURE_VIEW), in the visitor's
+# language, the admin's in Japanese. Under errors/, not Django's default names (404.html, …):
+# /api/ paths are the API's to answer, and Django's own views, which they are handed to, then
+# find no portal page there.
+
+
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    if _is_api(request):
+        return defaults.page_not_found(request, exception)
+    return _error_page(request, "errors/404.html", 404)
+
+
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    if _is_api(request):
+        return defaults.permission_denied(request, exception)
+    return _error_page(request, "errors/403.html", 403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    if _is_api(request):
+        return csrf.csrf_failure(request, reason)
+    return _error_page(request, "errors/csrf.html", 403, retry_url=_retry_url(request))
+
+
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
-    return HttpResponseBadRequest(render_to_string("400.html"))
+    # Rendered without the request (see handler400 in urls.py).
+    return _error_page(request, "errors/400.html", 400, with_request=False)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # Without the request, so without context processors: nothing that could fail again (the
+    # session, the user, the database).
+    return _error_page(request, "errors/500.html", 500, with_request=False)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _error_page(
+    request: HttpRequest, template_name: str, status: int, *, with_request=True, **context
+) -> HttpResponse:
+    context["admin_page"] = request.path.startswith("/admin/")
+    # The language read again from the cookie and Accept-Language: an error raised before
+    # LocaleMiddleware (SecurityMiddleware's Host check) would get the thread's last one.
+    with translation.override(language_of(request)):
+        page = render_to_string(template_name, context, request if with_request else None)
+    return HttpResponse(page, status=status)
+
+
+def _retry_url(request: HttpRequest) -> str:
+    """The page whose form was refused, to open it again; the top page where that form was
+    only the ログアウト button."""
+    if request.path == reverse("portal:logout"):
+        return reverse("portal:top")
+    if request.path == reverse("admin:logout"):
+        return reverse("admin:index")
+    target = request.get_full_path()
+    # A path of this site, never "//host/…" (another site).
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return reverse("portal:top")
+    return target
 
 
 def privacy(request: HttpRequest) -> HttpResponse:

@@ -124,6 +124,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 WSO_SESSION_MAX_AGE_SECONDS = env_int("WSO_SESSION_MAX_AGE_SECONDS", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "wso_portal.views.csrf_failure"
 
 LANGUAGE_CODE = "ja"
 # Subscribers' screens in Japanese (the manual's words) or English; the admin is Japanese only
