@@ -48,6 +48,10 @@ MSG_EMAIL_REQUIRED = gettext_noop(
 )
 MSG_EMAIL_HALF_WIDTH = gettext_noop("ご連絡先メールアドレスは半角英数字と記号で入力してください。")
 MSG_EMAIL_INVALID = gettext_noop("ご連絡先メールアドレスの形式が正しくありません。")
+MSG_EMAIL_DOMAIN = gettext_noop(
+    "ご連絡先メールアドレスの「@」より後ろは、「example.jp」のように「.」を含むドメイン名で"
+    "入力してください。"
+)
 MSG_EMAIL_LONG = gettext_noop(
     "ご連絡先メールアドレスは254文字以内（@より前は64文字以内）で入力してください。"
 )
@@ -148,6 +152,10 @@ class ApplicantForm(forms.Form):
         local, _, domain = email.rpartition("@")
         if len(email) > EMAIL_MAX or len(local) > EMAIL_LOCAL_MAX:
             raise ValidationError(gettext(MSG_EMAIL_LONG), code="too_long")
+        # A domain name with a dot only: Django's validator also takes localhost and addresses
+        # in brackets ([192.0.2.1]), where no subscriber's mailbox is.
+        if local and domain and ("." not in domain or domain.startswith("[")):
+            raise ValidationError(gettext(MSG_EMAIL_DOMAIN), code="domain")
         try:
             validate_email(email)
         except ValidationError:

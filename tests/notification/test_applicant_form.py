@@ -3,8 +3,10 @@
 import unicodedata
 
 import pytest
+from django.utils import translation
 
 from notification.forms import (
+    MSG_EMAIL_DOMAIN,
     MSG_EMAIL_HALF_WIDTH,
     MSG_EMAIL_INVALID,
     MSG_EMAIL_LONG,
@@ -191,7 +193,10 @@ def test_it_accepts_addresses(email):
 @pytest.mark.parametrize(
     ("email", "message"),
     [
-        ("taro@example", MSG_EMAIL_INVALID),
+        ("taro@localhost", MSG_EMAIL_DOMAIN),
+        ("taro@example", MSG_EMAIL_DOMAIN),
+        ("taro@[192.0.2.1]", MSG_EMAIL_DOMAIN),
+        ("taro@", MSG_EMAIL_INVALID),
         ("taro.example.jp", MSG_EMAIL_INVALID),
         ("taro@@example.jp", MSG_EMAIL_INVALID),
         ("ｔａｒｏ@example.jp", MSG_EMAIL_HALF_WIDTH),
@@ -221,6 +226,14 @@ def test_it_accepts_addresses(email):
 )
 def test_it_refuses_bad_addresses(email, message):
     assert errors_of("email", email=email) == [message]
+
+
+def test_it_explains_a_domain_without_a_dot_in_english_too():
+    with translation.override("en"):
+        assert errors_of("email", email="taro@localhost") == [
+            "After the @ of the contact email address, please enter a domain name with a dot,"
+            " such as example.jp."
+        ]
 
 
 def test_operators_can_extend_the_blocked_domains():
