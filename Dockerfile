@@ -13,7 +13,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 10001 wso
 
-COPY pyproject.toml manage.py ./
+COPY pyproject.toml manage.py gunicorn.conf.py ./
 COPY wso_portal/ wso_portal/
 COPY notification/ notification/
 COPY agreements/ agreements/

@@ -121,6 +121,8 @@ def serve(app: str, port: int, env: dict) -> subprocess.Popen:
             "-m",
             "gunicorn",
             app,
+            "--config",
+            "gunicorn.conf.py",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
