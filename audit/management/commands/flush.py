@@ -1,9 +1,9 @@
-"""Django's flush, able to empty the audit log on SQLite too.
+"""Django's flush, able to empty the audit log.
 
-Emptying every table is the one deletion the audit log allows: PostgreSQL's flush is a TRUNCATE,
-which passes its row triggers; SQLite's is a DELETE per table, so its triggers are lifted and put
-back in the flush's own transaction. Used by `manage.py flush` and by the tests that reset the
-database between tests.
+Emptying every table is the one deletion the audit log allows, and its triggers refuse TRUNCATE
+(PostgreSQL's flush) and DELETE (SQLite's): they are lifted and put back in the flush's own
+transaction, which only the table's owner (or a superuser) may do. Used by `manage.py flush` and
+by the tests that reset the database between tests.
 """
 
 from django.core.management.commands import flush
@@ -15,10 +15,7 @@ from audit import append_only
 class Command(flush.Command):
     def handle(self, **options):
         connection = connections[options["database"]]
-        if (
-            connection.vendor != "sqlite"
-            or "audit_auditentry" not in connection.introspection.table_names()
-        ):
+        if "audit_auditentry" not in connection.introspection.table_names():
             return super().handle(**options)
         with transaction.atomic(using=connection.alias):
             append_only.remove(connection)
