@@ -451,17 +451,18 @@ def _deliver_on_own_connection(event: WebhookEvent) -> DeliveryAttempt:
 # Retention -------------------------------------------------------------------------------------
 
 
-def purge_events(*, now: datetime | None = None, batch_size: int = 10_000) -> int:
+def purge_events(*, now: datetime | None = None, batch_size: int = 10_000) -> tuple[int, int]:
     """Delete delivered and failed events (with their attempts) past the disclosure log's
     retention, except each (provider, line)'s latest enabled one: it is how a later disable
-    knows that the provider had the お客様ID."""
+    knows that the provider had the お客様ID. Returns the events and the attempts deleted."""
     later = WebhookEvent.objects.filter(
         provider=OuterRef("provider"), line=OuterRef("line"), pk__gt=OuterRef("pk")
     )
     old = WebhookEvent.objects.filter(
         state__in=[State.DELIVERED, State.FAILED], created_at__lt=retention_start(now)
     ).exclude(Q(type=Type.ENABLED) & ~Exists(later))
-    return delete_in_batches(old, batch_size=batch_size)
+    deleted = delete_in_batches(old, batch_size=batch_size)
+    return deleted[WebhookEvent._meta.label], deleted[DeliveryAttempt._meta.label]
 
 
 # Operators -------------------------------------------------------------------------------------

@@ -9,16 +9,16 @@ from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.utils import timezone
 
-from providers.models import WebhookEvent
+from providers.models import DeliveryAttempt, WebhookEvent
 from tests.factories import make_disclosure, make_line, make_provider
 from wso_portal.models import Lockout, LoginAttempt
 
 pytestmark = pytest.mark.django_db
 
 
-def purge() -> str:
+def purge(*args: str) -> str:
     out = io.StringIO()
-    call_command("purge", stdout=out)
+    call_command("purge", *args, stdout=out)
     return out.getvalue()
 
 
@@ -53,6 +53,11 @@ def event(provider, line, type_, state, days_ago: int, n: int) -> WebhookEvent:
     )
 
 
+def attempts(event: WebhookEvent, n: int) -> None:
+    for _ in range(n):
+        DeliveryAttempt.objects.create(event=event, status_code=500, latency_ms=10)
+
+
 def test_expired_sessions_go_with_the_applicant_details_they_hold():
     expired, live = session(timedelta(seconds=-1)), session(timedelta(minutes=30))
     out = purge()
@@ -72,7 +77,10 @@ def test_login_records_past_retention_go(settings):
     assert old.pk != recent.pk
 
 
-def test_delivered_events_past_retention_go_but_the_last_enabled_of_each_pair_stays(settings):
+@pytest.mark.parametrize("batch_size", ["10000", "1"])
+def test_delivered_events_past_retention_go_but_the_last_enabled_of_each_pair_stays(
+    settings, batch_size
+):
     settings.WSO_DISCLOSURE_RETENTION_DAYS = 30
     provider, line, other_line = make_provider(), make_line(), make_line()
     E, D = WebhookEvent.Type.ENABLED, WebhookEvent.Type.DISABLED
@@ -85,9 +93,14 @@ def test_delivered_events_past_retention_go_but_the_last_enabled_of_each_pair_st
     still_pending = event(provider, other_line, D, pending, 80, 4)
     recent = event(provider, other_line, E, delivered, 5, 5)
     old_disclosure = make_disclosure(line, provider, at=timezone.now() - timedelta(days=31))
-    out = purge()
-    assert "即時通知 (30日より前、送信済み・送信失敗): 2件" in out
-    assert "提供履歴 (30日より前): 1件" in out
+    for an_event, n in [(gone[0], 3), (gone[1], 2), (last_enabled, 4), (still_pending, 1)]:
+        attempts(an_event, n)
+    out = purge(f"--batch-size={batch_size}")
+    assert "即時通知 (30日より前、送信済み・送信失敗): 2件\n" in out
+    assert "その即時通知の送信記録: 5件\n" in out
+    assert "提供履歴 (30日より前): 1件\n" in out
     assert set(WebhookEvent.objects.all()) == {last_enabled, still_pending, recent}
+    assert DeliveryAttempt.objects.filter(event=last_enabled).count() == 4
+    assert DeliveryAttempt.objects.count() == 5
     assert not WebhookEvent.objects.filter(pk__in=[e.pk for e in gone]).exists()
     assert old_disclosure.pk is not None

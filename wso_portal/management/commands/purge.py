@@ -4,7 +4,8 @@
 
 Expired sessions (with the flows' applicant details in them), login records past
 WSO_LOGIN_RECORD_RETENTION_DAYS, the disclosure log past WSO_DISCLOSURE_RETENTION_DAYS, and
-delivered or failed webhook events past the same retention. Deletes in batches, beside live traffic.
+delivered or failed webhook events past the same retention, with their delivery attempts. Deletes
+in batches, beside live traffic.
 """
 
 from django.conf import settings
@@ -34,10 +35,10 @@ class Command(BaseCommand):
         now = timezone.now()
         sessions = delete_in_batches(
             Session.objects.filter(expire_date__lt=now), batch_size=batch_size
-        )
+        )[Session._meta.label]
         logins = purge_login_records(now=now)
         disclosures = purge_disclosures(now=now, batch_size=batch_size)
-        events = purge_events(now=now, batch_size=batch_size)
+        events, attempts = purge_events(now=now, batch_size=batch_size)
         days = settings.WSO_DISCLOSURE_RETENTION_DAYS
         login_days = settings.WSO_LOGIN_RECORD_RETENTION_DAYS
         self.stdout.write(
@@ -47,6 +48,7 @@ class Command(BaseCommand):
                     f"ログイン記録 ({login_days}日より前): {logins}件",
                     f"提供履歴 ({days}日より前): {disclosures}件",
                     f"即時通知 ({days}日より前、送信済み・送信失敗): {events}件",
+                    f"その即時通知の送信記録: {attempts}件",
                 ]
             )
             + "\nを削除しました。"
