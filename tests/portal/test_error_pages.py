@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import DatabaseError
 from django.test import Client, RequestFactory, override_settings
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 
 from tests.conftest import ALICE_KEY
@@ -45,6 +46,14 @@ handler403 = project_urls.handler403
 handler404 = project_urls.handler404
 handler500 = project_urls.handler500
 in_test_urls = pytest.mark.urls(__name__)
+
+
+@pytest.fixture(autouse=True)
+def language_left_as_found():
+    # LocaleMiddleware leaves the last request's language active in the thread, where the
+    # tests that follow would meet it outside any request.
+    with translation.override(translation.get_language()):
+        yield
 
 
 def assert_portal_page(html: str, title: str, *, lang: str = "ja") -> None:
