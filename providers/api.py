@@ -10,7 +10,7 @@ from http import HTTPStatus
 from typing import Annotated
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.views.decorators.cache import cache_control
 from ninja import Field, NinjaAPI, Router, Schema, Swagger
 from ninja.decorators import decorate_view
@@ -33,7 +33,7 @@ MESSAGES = {
     "inactive": "このサービス提供者は現在、回線情報通知を利用できません。",
     "too_large": "リクエストの本文が64KiBを超えています。",
     "throttled": "リクエストが多すぎます。Retry-After の秒数だけ待ってから送り直してください。",
-    "not_allowed": "このURLで使えるメソッドは POST だけです。",
+    "not_allowed": "このURLで使えるメソッドは {methods} だけです。",
     "not_json": "リクエストの本文をJSONとして読み取れません。",
     "not_object": 'リクエストの本文は {"addresses": [...]} の形のJSONオブジェクトにしてください。',
     "missing": "addresses を指定してください。",
@@ -207,6 +207,27 @@ class ProviderAPI(NinjaAPI):
         )
         return schema
 
+    @property
+    def urls(self):
+        """ninja answers a method that no operation of a path takes with a text/html 405 of its
+        own, and has no hook for it: each view is wrapped to answer it as a problem."""
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            pattern.callback = _not_allowed_as_problem(pattern.callback)
+        return patterns, app_name, namespace
+
+
+def _not_allowed_as_problem(view):
+    @wraps(view)
+    def answered(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            return problem(405, MESSAGES["not_allowed"].format(methods=allowed), Allow=allowed)
+        return response
+
+    return answered
+
 
 api = ProviderAPI(
     title="回線情報通知 API",
@@ -298,13 +319,6 @@ def lookup(request: HttpRequest, payload: LookupRequest):
             ]
         }
     )
-
-
-@lookups.api_operation(
-    ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"], "/lookups", include_in_schema=False
-)
-def lookup_other_methods(request: HttpRequest):
-    return problem(405, MESSAGES["not_allowed"], Allow="POST")
 
 
 api.add_router("", lookups)

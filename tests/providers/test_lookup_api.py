@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -193,6 +194,10 @@ def test_a_revoked_key_is_refused_like_a_wrong_or_missing_one(client, line, prov
     assert not Disclosure.objects.exists()
 
 
+def test_a_provider_sends_no_csrf_token(line, key):
+    assert results(lookup(Client(enforce_csrf_checks=True), ["2001:db8:8000:100::1"], key))
+
+
 def test_another_providers_key_gets_that_providers_answer(client, line):
     other_key = make_key(make_provider())[1]
     assert results(lookup(client, ["2001:db8:8000:100::1"], other_key)) == [
@@ -305,10 +310,19 @@ def test_a_body_over_64_kib_is_a_413_problem(client, line, key):
     assert_problem(post(client, None, key, raw=raw), 413, "リクエストの本文が64KiBを超えています。")
 
 
-@pytest.mark.parametrize("method", ["get", "put", "patch", "delete", "options"])
+@pytest.mark.parametrize(
+    "method", ["GET", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROPFIND", "FOO"]
+)
 def test_other_methods_are_a_405_problem(client, key, method):
-    response = getattr(client, method)(URL, headers={"Authorization": f"Bearer {key}"})
+    response = client.generic(method, URL, headers={"Authorization": f"Bearer {key}"})
     assert_problem(response, 405, "このURLで使えるメソッドは POST だけです。")
+    assert response["Allow"] == "POST"
+
+
+def test_head_is_a_405_problem_too(client, key):
+    response = client.head(URL, headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
     assert response["Allow"] == "POST"
 
 
