@@ -32,6 +32,8 @@ MESSAGES = {
     "unauthorized": "APIキーが正しくないか、失効しています。",
     "inactive": "このサービス提供者は現在、回線情報通知を利用できません。",
     "too_large": "リクエストの本文が64KiBを超えています。",
+    "length_required": "このサーバーでは Transfer-Encoding: chunked の本文を読み取れません。"
+    "Content-Length を付けて送ってください。",
     "throttled": "リクエストが多すぎます。Retry-After の秒数だけ待ってから送り直してください。",
     "not_allowed": "このURLで使えるメソッドは {methods} だけです。",
     "not_json": "リクエストの本文をJSONとして読み取れません。",
@@ -142,6 +144,7 @@ RESPONSES = {
     405: _problem_response(
         "POST 以外のメソッド", headers={"Allow": {"schema": {"type": "string"}}}
     ),
+    411: _problem_response("chunked の本文を読み取れないサーバー (本番の gunicorn は読み取る)"),
     413: _problem_response("本文が64KiBを超えている"),
     429: _problem_response(
         "APIキーごとの毎秒のリクエスト数を超えた",
@@ -183,10 +186,20 @@ class PerKeyRate(BaseThrottle):
 def limit_body(view):
     @wraps(view)
     def checked(request, *args, **kwargs):
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
+        if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+            # Django reads as many bytes as CONTENT_LENGTH says, and a chunked body has none: it
+            # is read here, into the attribute request.body returns. It can be read to its end
+            # only where the server has taken the chunks apart and ends the input with the body
+            # (wsgi.input_terminated: gunicorn; not runserver).
+            if not request.META.get("wsgi.input_terminated"):
+                return problem(411, MESSAGES["length_required"])
+            request._body = request.META["wsgi.input"].read(MAX_BODY_BYTES + 1)
+            length = len(request._body)
+        else:
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
         if length > MAX_BODY_BYTES:
             return problem(413, MESSAGES["too_large"])
         return view(request, *args, **kwargs)

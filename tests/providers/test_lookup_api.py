@@ -1,5 +1,6 @@
 """POST /api/v1/lookups: the contract providers code against, row by row."""
 
+import io
 import json
 import time
 from datetime import timedelta
@@ -310,6 +311,36 @@ def test_a_body_over_64_kib_is_a_413_problem(client, line, key):
     assert_problem(post(client, None, key, raw=raw), 413, "リクエストの本文が64KiBを超えています。")
 
 
+def post_chunked(client, raw: bytes, key, *, terminated=True):
+    """As gunicorn hands a chunked body over: no CONTENT_LENGTH, an input that ends with it."""
+    headers = {
+        "Authorization": f"Bearer {key}",
+        "Content-Type": "application/json",
+        "Transfer-Encoding": "chunked",
+    }
+    environ = {"wsgi.input": io.BytesIO(raw), "wsgi.input_terminated": terminated}
+    return client.generic("POST", URL, headers=headers, **environ)
+
+
+def test_a_chunked_body_is_read(client, line, key):
+    raw = json.dumps({"addresses": ["2001:db8:8000:100::1"]}).encode()
+    assert results(post_chunked(client, raw, key))[0]["notified"] is True
+
+
+def test_a_chunked_body_over_64_kib_is_a_413_problem(client, line, key):
+    raw = json.dumps({"addresses": ["2001:db8:8000:100::1"], "pad": "x" * 65536}).encode()
+    detail = "リクエストの本文が64KiBを超えています。"
+    assert_problem(post_chunked(client, raw, key), 413, detail)
+    assert not Disclosure.objects.exists()
+
+
+def test_a_chunked_body_a_server_cannot_read_to_its_end_is_a_411_problem(client, line, key):
+    raw = json.dumps({"addresses": ["2001:db8:8000:100::1"]}).encode()
+    body = assert_problem(post_chunked(client, raw, key, terminated=False), 411)
+    assert "Content-Length" in body["detail"]
+    assert not Disclosure.objects.exists()
+
+
 @pytest.mark.parametrize(
     "method", ["GET", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROPFIND", "FOO"]
 )
@@ -348,7 +379,7 @@ def test_the_openapi_document_describes_the_contract(client):
     document = json.loads(raw)
     assert document["openapi"].startswith("3.1")
     operation = document["paths"]["/api/v1/lookups"]["post"]
-    assert set(operation["responses"]) == {"200", "400", "401", "403", "405", "413", "429"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "405", "411", "413", "429"}
     assert "application/problem+json" in operation["responses"]["401"]["content"]
     schema = document["components"]["schemas"]["LookupRequest"]
     assert schema["additionalProperties"] is False
