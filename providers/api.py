@@ -12,6 +12,7 @@ from typing import Annotated
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt
 from ninja import Field, NinjaAPI, Router, Schema, Swagger
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -36,6 +37,7 @@ MESSAGES = {
     "Content-Length を付けて送ってください。",
     "throttled": "リクエストが多すぎます。Retry-After の秒数だけ待ってから送り直してください。",
     "not_allowed": "このURLで使えるメソッドは {methods} だけです。",
+    "not_found": "このURLはありません。照会のURLは /api/v1/lookups です。",
     "not_json": "リクエストの本文をJSONとして読み取れません。",
     "not_object": 'リクエストの本文は {"addresses": [...]} の形のJSONオブジェクトにしてください。',
     "missing": "addresses を指定してください。",
@@ -240,6 +242,12 @@ def _not_allowed_as_problem(view):
         return response
 
     return answered
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """Every other path under /api/ (providers/api_urls.py)."""
+    return problem(404, MESSAGES["not_found"])
 
 
 api = ProviderAPI(

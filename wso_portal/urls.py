@@ -1,8 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from providers.api import api
-
 admin.site.site_header = "サービス申込受付ページ 運用管理"
 admin.site.site_title = "WSO 運用管理"
 admin.site.index_title = "運用管理"
@@ -19,6 +17,6 @@ urlpatterns = [
     path("notification/", include("notification.urls")),
     path("agreements/", include("agreements.urls")),
     path("disclosures/", include("providers.urls")),
-    path("api/v1/", api.urls),
+    path("api/", include("providers.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -357,6 +357,32 @@ def test_head_is_a_405_problem_too(client, key):
     assert response["Allow"] == "POST"
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/",
+        "/api/v1",
+        "/api/v1/",
+        "/api/v2/x",
+        "/api/v1/nope",
+        "/api/v1/lookups/",
+        "/api/v1/docs/",
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_every_other_path_under_api_is_a_404_problem_naming_the_lookups_url(key, path, method):
+    body = json.dumps({"addresses": ["2001:db8:8000:100::1"]})
+    response = Client(enforce_csrf_checks=True).generic(
+        method,
+        path,
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert_problem(response, 404, "このURLはありません。照会のURLは /api/v1/lookups です。")
+    assert not Disclosure.objects.exists()
+
+
 def test_past_the_rate_a_key_gets_429_with_retry_after(client, line, provider, key, settings):
     settings.WSO_API_RATE_LIMIT = 3
     other_key = make_key(make_provider())[1]
