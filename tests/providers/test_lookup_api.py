@@ -195,6 +195,15 @@ def test_a_revoked_key_is_refused_like_a_wrong_or_missing_one(client, line, prov
     assert not Disclosure.objects.exists()
 
 
+@pytest.mark.parametrize("authorization", ["Bearer {} ", "Bearer  {}", "Bearer {}\t", "Bearer {}x"])
+def test_a_key_with_anything_beside_it_is_refused(client, line, key, authorization):
+    body = json.dumps({"addresses": ["2001:db8:8000:100::1"]})
+    headers = {"Authorization": authorization.format(key)}
+    response = client.post(URL, body, content_type="application/json", headers=headers)
+    assert_problem(response, 401, UNAUTHORIZED)
+    assert not Disclosure.objects.exists()
+
+
 def test_a_provider_sends_no_csrf_token(line, key):
     assert results(lookup(Client(enforce_csrf_checks=True), ["2001:db8:8000:100::1"], key))
 
