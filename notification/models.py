@@ -46,6 +46,15 @@ class NotificationSetting(models.Model):
     notify = models.BooleanField("通知する")
     set_at = models.DateTimeField("設定日", default=timezone.now)
     set_via = models.CharField("設定方法", max_length=40, default="申込受付ページ")
+    # The application whose 工事 set it, with the 同意書 agreed to; none when set otherwise.
+    application = models.ForeignKey(
+        "Application",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="申込",
+    )
 
     class Meta:
         verbose_name = "通知設定"

@@ -139,7 +139,12 @@ def _switch_settings(application: Application, *, now: datetime) -> None:
         NotificationSetting.objects.update_or_create(
             line_id=application.line_id,
             provider_id=item.provider_id,
-            defaults={"notify": notify, "set_at": now, "set_via": SET_VIA},
+            defaults={
+                "notify": notify,
+                "set_at": now,
+                "set_via": SET_VIA,
+                "application": application,
+            },
         )
 
 

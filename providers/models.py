@@ -89,6 +89,17 @@ class Disclosure(models.Model):
     )
     address = models.GenericIPAddressField("照会されたアドレス", protocol="IPv6")
     at = models.DateTimeField("提供日時", default=timezone.now)
+    # The consent the provision rests on (施行規則 第20条): the application whose 工事 set the
+    # provider to 通知する, and so its 同意書 version. None where the setting came otherwise.
+    application = models.ForeignKey(
+        "notification.Application",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="申込",
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = "提供履歴"
@@ -98,12 +109,65 @@ class Disclosure(models.Model):
             # 提供履歴: a line's providers with first/last/count, and one provider's dated list.
             models.Index(fields=["line", "provider", "at"], name="disclosure_line_provider"),
             models.Index(fields=["provider", "-at"], name="disclosure_provider"),
-            models.Index(fields=["at"], name="disclosure_at"),  # the purge
+            models.Index(fields=["at"], name="disclosure_at"),  # roll-ups; SQLite's purge
         ]
 
     def __str__(self) -> str:
         at = timezone.localtime(self.at)
         return f"{at:%Y-%m-%d %H:%M:%S} {self.provider.code} {self.line.customer_id}"
+
+
+class DisclosureMonth(models.Model):
+    """The disclosure log rolled up per line, provider and month (Asia/Tokyo), so that 提供履歴
+    reads at most 36 rows a provider however often the line was looked up. Written by the
+    worker behind the log (rollups.py), never on a look-up's path."""
+
+    # No index of their own: the unique constraint leads with them.
+    line = models.ForeignKey(
+        SubscriberLine,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="回線",
+        db_index=False,
+    )
+    provider = models.ForeignKey(
+        ServiceProvider,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="サービス提供者",
+        db_index=False,
+    )
+    month = models.DateField("月")  # its first day
+    first_at = models.DateTimeField("初回提供日時")
+    last_at = models.DateTimeField("最終提供日時")
+    times = models.PositiveIntegerField("提供回数")
+
+    class Meta:
+        verbose_name = "提供履歴 (月別)"
+        verbose_name_plural = "提供履歴 (月別)"
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "provider", "month"], name="disclosure_month_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.provider_id} {self.line_id} {self.times}"
+
+
+class DisclosureRollup(models.Model):
+    """How far the log is rolled up: every disclosure before `through` is counted in
+    DisclosureMonth, every later one only in the log. One row."""
+
+    through = models.DateTimeField("集計済み (この時点まで)", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "提供履歴の集計状況"
+        verbose_name_plural = "提供履歴の集計状況"
+
+    def __str__(self) -> str:
+        return f"{self.through}"
 
 
 # Webhooks (即時通知) ------------------------------------------------------------------------------

@@ -13,12 +13,13 @@ from notification.models import NotificationSetting, ServiceProvider
 from wso_portal.models import SubscriberLine, address_key, candidate_keys
 from wso_portal.statements import as_array, one_of
 
-from .key_cache import CachedKey, live_keys
+from . import partitions
 from .models import (
     KEY_DISPLAY_LENGTH,
     KEY_PREFIX,
     LIVE_KEYS_PER_PROVIDER,
     Disclosure,
+    DisclosureMonth,
     ProviderKey,
     hash_key,
     new_key,
@@ -60,45 +61,28 @@ def revoke_key(key: ProviderKey, *, now: datetime | None = None) -> bool:
     """Revoke a key at once. False when it was already revoked."""
     now = now or timezone.now()
     revoked = ProviderKey.objects.live().filter(pk=key.pk).update(revoked_at=now)
-    key.refresh_from_db(fields=["revoked_at", "hashed_key"])
-    live_keys.drop(key.hashed_key)  # the other processes' copies expire within their bound
+    key.refresh_from_db(fields=["revoked_at"])
     return bool(revoked)
 
 
 def authenticate(plain: str, *, now: datetime | None = None) -> ProviderKey | None:
-    """The live key with this value, its provider's `active` loaded; None for anything else.
-
-    A key found is kept in this process for WSO_API_KEY_CACHE_SECONDS (providers.key_cache). A
-    key not found is not kept, so that a new one works at once; a wrong key costs one indexed
-    query, as it did before the cache.
-    """
+    """The live key with this value, its provider's `active` loaded; None for anything else."""
     if not plain.startswith(KEY_PREFIX) or len(plain) > MAX_KEY_LENGTH:
         return None
     now = now or timezone.now()
-    hashed = hash_key(plain)
-    entry = live_keys.get(hashed, seconds=settings.WSO_API_KEY_CACHE_SECONDS)
-    if entry is None:
-        used_before = connection.ops.adapt_datetimefield_value(now - LAST_USED_RESOLUTION)
-        with connection.cursor() as cursor:
-            cursor.execute(LIVE_KEY_SQL, [used_before, hashed])
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        key_id, provider_id, active, not_used_since = row
-        # A row used within the minute was written by some process in it: not due yet here.
-        used_at = now - LAST_USED_RESOLUTION if not_used_since else now
-        entry = CachedKey(key_id, provider_id, bool(active), live_keys.clock(), used_at)
-        if settings.WSO_API_KEY_CACHE_SECONDS > 0:
-            live_keys.put(hashed, entry)
-    if now - entry.used_at >= LAST_USED_RESOLUTION:
-        ProviderKey.objects.filter(pk=entry.key_id).update(last_used_at=now)
-        entry.used_at = now
-    key = ProviderKey.from_db(
-        connection.alias, ["id", "provider_id"], [entry.key_id, entry.provider_id]
-    )
+    used_before = connection.ops.adapt_datetimefield_value(now - LAST_USED_RESOLUTION)
+    with connection.cursor() as cursor:
+        cursor.execute(LIVE_KEY_SQL, [used_before, hash_key(plain)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    key_id, provider_id, active, not_used_since = row
+    key = ProviderKey.from_db(connection.alias, ["id", "provider_id"], [key_id, provider_id])
     key.provider = ServiceProvider.from_db(
-        connection.alias, ["id", "active"], [entry.provider_id, entry.active]
+        connection.alias, ["id", "active"], [provider_id, bool(active)]
     )
+    if not_used_since:
+        ProviderKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key
 
 
@@ -114,20 +98,21 @@ LIVE_KEY_SQL = f"""
     WHERE k.hashed_key = %s AND k.revoked_at IS NULL
 """
 NOTIFYING_LINES_SQL = f"""
-    SELECT l.id, l.customer_id, l.prefix_start, l.prefix_end
+    SELECT l.id, l.customer_id, l.prefix_start, l.prefix_end, s.application_id
     FROM {NotificationSetting._meta.db_table} s
     JOIN {SubscriberLine._meta.db_table} l ON l.id = s.line_id
     WHERE s.provider_id = %s AND s.notify AND l.status = %s AND l.prefix_start {{starts}}
 """
+DISCLOSURE_COLUMNS = "(line_id, provider_id, key_id, address, at, application_id)"
 DISCLOSURES_SQL = f"""
-    INSERT INTO {Disclosure._meta.db_table} (line_id, provider_id, key_id, address, at)
-    VALUES {{rows}}
+    INSERT INTO {Disclosure._meta.db_table} {DISCLOSURE_COLUMNS} VALUES {{rows}}
 """
-DISCLOSURE_ROW = "(%s, %s, %s, %s, %s)"
-# A large batch's rows come as two arrays (wso_portal.statements.as_array).
+DISCLOSURE_ROW = "(%s, %s, %s, %s, %s, %s)"
+# A large batch's rows come as three arrays (wso_portal.statements.as_array).
 DISCLOSURES_FROM_ARRAYS_SQL = f"""
-    INSERT INTO {Disclosure._meta.db_table} (line_id, provider_id, key_id, address, at)
-    SELECT line_id, %s, %s, address, %s FROM unnest(%s::bigint[], %s::inet[]) AS d(line_id, address)
+    INSERT INTO {Disclosure._meta.db_table} {DISCLOSURE_COLUMNS}
+    SELECT line_id, %s, %s, address, %s, application_id
+    FROM unnest(%s::bigint[], %s::inet[], %s::bigint[]) AS d(line_id, address, application_id)
 """
 
 
@@ -146,6 +131,7 @@ class _NotifyingLine:
     line_id: int
     customer_id: str
     prefix_end: str
+    application_id: int | None  # the consent the disclosure rests on
 
 
 def look_up(key: ProviderKey, addresses: list[str], *, now: datetime | None = None) -> list[Answer]:
@@ -166,15 +152,15 @@ def look_up(key: ProviderKey, addresses: list[str], *, now: datetime | None = No
             [key.provider_id, SubscriberLine.Status.ACTIVE.value, *starts_params],
         )
         notifying = {
-            start: _NotifyingLine(line_id, customer_id, end)
-            for line_id, customer_id, start, end in cursor.fetchall()
+            start: _NotifyingLine(line_id, customer_id, end, application_id)
+            for line_id, customer_id, start, end, application_id in cursor.fetchall()
         }
     answers, disclosed = [], {}
     for text, address, keys in zip(addresses, parsed, candidates, strict=True):
         line = _line_holding(address, keys, notifying)
         answers.append(Answer(text, line.customer_id if line else None))
         if line is not None:
-            disclosed[(line.line_id, address)] = None
+            disclosed[(line.line_id, address)] = line.application_id
     if disclosed:
         _log_disclosures(key, disclosed, now or timezone.now())
     return answers
@@ -185,15 +171,17 @@ def _log_disclosures(key: ProviderKey, disclosed, now: datetime) -> None:
     at = Disclosure._meta.get_field("at").get_db_prep_save(now, connection)
     line_ids = [line_id for line_id, _ in disclosed]
     addresses = [stored_text(address) for _, address in disclosed]
+    applications = list(disclosed.values())
     with connection.cursor() as cursor:
         if as_array(connection, len(line_ids) * DISCLOSURE_ROW.count("%s")):
             cursor.execute(
-                DISCLOSURES_FROM_ARRAYS_SQL, [key.provider_id, key.pk, at, line_ids, addresses]
+                DISCLOSURES_FROM_ARRAYS_SQL,
+                [key.provider_id, key.pk, at, line_ids, addresses, applications],
             )
             return
         values = []
-        for line_id, address in zip(line_ids, addresses, strict=True):
-            values += [line_id, key.provider_id, key.pk, address, at]
+        for line_id, address, application_id in zip(line_ids, addresses, applications, strict=True):
+            values += [line_id, key.provider_id, key.pk, address, at, application_id]
         rows = ", ".join([DISCLOSURE_ROW] * len(line_ids))
         cursor.execute(DISCLOSURES_SQL.format(rows=rows), values)
 
@@ -222,15 +210,22 @@ def _line_holding(
 
 
 def retention_start(now: datetime | None = None) -> datetime:
-    """The oldest time the disclosure log keeps."""
-    return (now or timezone.now()) - timedelta(days=settings.WSO_DISCLOSURE_RETENTION_DAYS)
+    """The oldest time the disclosure log keeps: the start of the month that holds the moment
+    WSO_DISCLOSURE_RETENTION_DAYS ago. The log goes a whole month at a time, so it keeps at
+    least that many days and at most a month more."""
+    since = (now or timezone.now()) - timedelta(days=settings.WSO_DISCLOSURE_RETENTION_DAYS)
+    return partitions.month_start(partitions.month_of(since))
 
 
 def purge_disclosures(*, now: datetime | None = None, batch_size: int = 10_000) -> int:
-    """Delete disclosures older than the retention window."""
-    deleted = delete_in_batches(
-        Disclosure.objects.filter(at__lt=retention_start(now)), batch_size=batch_size
-    )
+    """Remove the disclosures, and their monthly roll-ups, before the retention window: on
+    PostgreSQL by dropping whole months, on SQLite by deleting rows a batch at a time."""
+    start = retention_start(now)
+    partitions.ensure(now=now)
+    if partitions.is_partitioned(Disclosure._meta.db_table):
+        return partitions.drop_before(start.date())[Disclosure._meta.db_table]
+    delete_in_batches(DisclosureMonth.objects.filter(month__lt=start.date()), batch_size=batch_size)
+    deleted = delete_in_batches(Disclosure.objects.filter(at__lt=start), batch_size=batch_size)
     return deleted[Disclosure._meta.label]
 
 

@@ -27,7 +27,12 @@ SUMMARY_HEADER = [
     gettext_noop("最終提供日時"),
     gettext_noop("提供回数"),
 ]
-DATED_HEADER = [gettext_noop("提供日時"), gettext_noop("照会されたアドレス")]
+# 受付番号: the application whose consent the provision rests on (施行規則 第20条).
+DATED_HEADER = [
+    gettext_noop("提供日時"),
+    gettext_noop("照会されたアドレス"),
+    gettext_noop("受付番号"),
+]
 FILE_STEM = gettext_noop("提供履歴")
 
 
@@ -74,7 +79,7 @@ def provider_history(request, code: str):
         "providers/provider_history.html",
         {
             **_page_context(
-                histories.disclosures(request.line, provider),
+                histories.DatedDisclosures(request.line, provider),
                 DATED_PER_PAGE,
                 request.GET.get("page"),
             ),
@@ -97,8 +102,10 @@ def history_csv(request):
 def provider_history_csv(request, code: str):
     provider = _provider_or_404(request, code)
     rows = (
-        [_time(d.at), d.address]
-        for d in histories.disclosures(request.line, provider).iterator(chunk_size=2000)
+        [_time(at), address, receipt_number or ""]
+        for at, address, receipt_number in histories.disclosures(request.line, provider)
+        .values_list("at", "address", "application__receipt_number")
+        .iterator(chunk_size=2000)
     )
     stem = f"{gettext(FILE_STEM)}_{request.line.customer_id}_{provider.code}"
     return _csv(stem, DATED_HEADER, rows)

@@ -144,11 +144,16 @@ def make_key(provider):
 
 
 def make_disclosure(line, provider, key=None, *, at=None, address: str | None = None):
-    """One logged disclosure of the line's お客様ID to the provider."""
+    """One logged disclosure of the line's お客様ID to the provider, which a setting of the
+    line names, as every real disclosure follows one (提供履歴 reads the log through them)."""
     from django.utils import timezone
 
+    from notification.models import NotificationSetting
     from providers.models import Disclosure
 
+    NotificationSetting.objects.get_or_create(
+        line=line, provider=provider, defaults={"notify": True}
+    )
     if key is None:
         key = provider.api_keys.filter(revoked_at__isnull=True).first() or make_key(provider)[0]
     return Disclosure.objects.create(

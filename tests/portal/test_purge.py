@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from providers.models import DeliveryAttempt, WebhookEvent
+from providers.services import retention_start
 from tests.factories import make_disclosure, make_line, make_provider
 from wso_portal.models import Lockout, LoginAttempt
 
@@ -92,13 +93,14 @@ def test_delivered_events_past_retention_go_but_the_last_enabled_of_each_pair_st
     last_enabled = event(provider, line, E, delivered, 80, 3)  # still says it had the ID
     still_pending = event(provider, other_line, D, pending, 80, 4)
     recent = event(provider, other_line, E, delivered, 5, 5)
-    old_disclosure = make_disclosure(line, provider, at=timezone.now() - timedelta(days=31))
+    kept_from = retention_start()  # the month holding the moment 30 days ago
+    old_disclosure = make_disclosure(line, provider, at=kept_from - timedelta(seconds=1))
     for an_event, n in [(gone[0], 3), (gone[1], 2), (last_enabled, 4), (still_pending, 1)]:
         attempts(an_event, n)
     out = purge(f"--batch-size={batch_size}")
-    assert "即時通知 (30日より前、送信済み・送信失敗): 2件\n" in out
+    assert f"即時通知 ({kept_from:%Y/%m/%d}より前、送信済み・送信失敗): 2件\n" in out
     assert "その即時通知の送信記録: 5件\n" in out
-    assert "提供履歴 (30日より前): 1件\n" in out
+    assert f"提供履歴 ({kept_from:%Y/%m/%d}より前): 1件\n" in out
     assert set(WebhookEvent.objects.all()) == {last_enabled, still_pending, recent}
     assert DeliveryAttempt.objects.filter(event=last_enabled).count() == 4
     assert DeliveryAttempt.objects.count() == 5

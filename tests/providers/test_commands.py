@@ -1,17 +1,15 @@
-"""`manage.py provider_key create|list|revoke` and `manage.py purge` (the disclosure log): what
+"""`manage.py provider_key create|list|revoke`: what
 scripts and cron see on stdout, and what they never see."""
 
-from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
-from providers.models import Disclosure, ProviderKey, hash_key
+from providers.models import ProviderKey, hash_key
 from providers.services import authenticate, revoke_key
 
-from ..factories import make_disclosure, make_key, make_line, make_provider
+from ..factories import make_key, make_provider
 
 pytestmark = pytest.mark.django_db
 
@@ -150,36 +148,3 @@ def test_revoke_refuses_an_unknown_provider(provider):
 def test_an_unknown_action_is_refused(provider):
     with pytest.raises(CommandError):
         run("provider_key", "rotate", "W0099")
-
-
-# --- purge (the disclosure log) ------------------------------------------------------------
-
-
-def test_purge_deletes_only_rows_past_retention_and_reports_the_count(provider, settings):
-    settings.WSO_DISCLOSURE_RETENTION_DAYS = 30
-    line = make_line()
-    now = timezone.now()
-    old = [make_disclosure(line, provider, at=now - timedelta(days=30, hours=h)) for h in (1, 48)]
-    kept = [
-        make_disclosure(line, provider, at=now - timedelta(days=29, hours=23)),
-        make_disclosure(line, provider, at=now),
-    ]
-
-    out, _ = run("purge")
-    assert "提供履歴 (30日より前): 2件" in out
-    assert set(Disclosure.objects.all()) == set(kept)
-    assert not Disclosure.objects.filter(pk__in=[d.pk for d in old]).exists()
-
-    out, _ = run("purge")
-    assert "提供履歴 (30日より前): 0件" in out
-    assert Disclosure.objects.count() == 2
-
-
-def test_purge_works_through_several_batches(provider, settings):
-    settings.WSO_DISCLOSURE_RETENTION_DAYS = 1
-    line = make_line()
-    for _ in range(5):
-        make_disclosure(line, provider, at=timezone.now() - timedelta(days=2))
-    out, _ = run("purge", "--batch-size", "2")
-    assert "提供履歴 (1日より前): 5件" in out
-    assert not Disclosure.objects.exists()

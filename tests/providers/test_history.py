@@ -13,9 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from notification.models import NotificationSetting
 from providers.history import ProviderSummaries, disclosures
 from providers.models import Disclosure
-from tests.factories import make_disclosure, make_key, make_provider
+from providers.services import retention_start
+from tests.factories import make_disclosure, make_key, make_provider, set_notify
 
 HISTORY = reverse("providers:history")
 HISTORY_CSV = reverse("providers:history_csv")
@@ -97,11 +99,12 @@ def test_it_shows_the_summary_on_the_screen(alice_client, alice, w0099, video):
 def test_it_counts_only_what_the_retention_window_keeps(alice, w0099, video, settings):
     settings.WSO_DISCLOSURE_RETENTION_DAYS = 400
     now = timezone.now()
-    oldest_kept = now - timedelta(days=400)
+    oldest_kept = retention_start(now)  # the month holding the moment 400 days ago
+    assert oldest_kept <= now - timedelta(days=400) < oldest_kept + timedelta(days=31)
     make_disclosure(alice, w0099, at=oldest_kept)
     make_disclosure(alice, w0099, at=oldest_kept - timedelta(microseconds=1))
     make_disclosure(alice, w0099, at=now - timedelta(days=1))
-    make_disclosure(alice, video, at=now - timedelta(days=500))  # only outside: not listed
+    make_disclosure(alice, video, at=oldest_kept - timedelta(days=1))  # only outside: not listed
 
     summary = [(p.code, p.first_at, p.times) for p in ProviderSummaries(alice, now=now)]
 
@@ -111,7 +114,7 @@ def test_it_counts_only_what_the_retention_window_keeps(alice, w0099, video, set
 
 def test_the_lead_says_how_many_days_are_kept(alice_client, alice, w0099, settings):
     settings.WSO_DISCLOSURE_RETENTION_DAYS = 90
-    make_disclosure(alice, w0099, at=ago(days=91))
+    make_disclosure(alice, w0099, at=retention_start() - timedelta(seconds=1))
 
     response = alice_client.get(HISTORY)
 
@@ -186,6 +189,7 @@ def test_it_lists_one_providers_disclosures_newest_first(alice_client, alice, w0
 
 
 def test_it_pages_the_dated_list(alice_client, alice, w0099):
+    set_notify(alice, w0099)
     key = make_key(w0099)[0]
     start = ago(hours=1)
     Disclosure.objects.bulk_create(
@@ -244,7 +248,7 @@ def test_a_provider_only_bob_has_records_with_is_not_found_for_alice(
 
 
 def test_records_outside_retention_do_not_open_a_providers_list(alice_client, alice, video):
-    make_disclosure(alice, video, at=ago(days=401))
+    make_disclosure(alice, video, at=retention_start() - timedelta(seconds=1))
 
     assert alice_client.get(provider_url(video)).status_code == 404
 
@@ -276,9 +280,9 @@ def test_the_dated_csv_lists_times_and_addresses(alice_client, alice, w0099):
 
     assert f"_{alice.customer_id}_W0099_" in response["Content-Disposition"]
     assert csv_rows(response) == [
-        ["提供日時", "照会されたアドレス"],
-        [shown(newer.at), "2001:db8:4000::2"],
-        [shown(older.at), "2001:db8:4000::1"],
+        ["提供日時", "照会されたアドレス", "受付番号"],
+        [shown(newer.at), "2001:db8:4000::2", ""],
+        [shown(older.at), "2001:db8:4000::1", ""],
     ]
 
 
@@ -338,6 +342,9 @@ def test_the_query_count_stays_flat_with_10000_log_rows(alice_client, alice, bob
     providers = [w0099] + [make_provider() for _ in range(29)]
     keys = [make_key(provider)[0] for provider in providers[1:]]
     keys.insert(0, w0099.api_keys.get())
+    for line in (alice, bob):
+        for provider in providers:
+            NotificationSetting.objects.get_or_create(line=line, provider=provider, notify=True)
     at = ago(days=1)
     Disclosure.objects.bulk_create(
         (
