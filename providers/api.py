@@ -172,14 +172,14 @@ class PerKeyRate(BaseThrottle):
     """WSO_API_RATE_LIMIT requests per second per key, counted in the shared cache."""
 
     def allow_request(self, request: HttpRequest) -> bool:
-        usage = rates.count(
-            request,
+        usage = rates.count_in_window(
             group="providers.lookups",
             key=str(request.auth.pk),
-            rate=f"{settings.WSO_API_RATE_LIMIT}/s",
+            limit=settings.WSO_API_RATE_LIMIT,
+            seconds=1,
         )
-        self.time_left = max(1, usage["time_left"]) if usage else 1
-        return usage is None or not usage["should_limit"]
+        self.time_left = usage.seconds_left if usage else 1
+        return usage is None or not usage.should_limit
 
     def wait(self) -> float:
         return self.time_left

@@ -120,3 +120,28 @@ def test_the_rate_is_counted_in_redis_across_workers(redis_cache, settings):
     assert refused["Retry-After"] == "1"
     counted = [int(client.get(name)) for name in client.scan_iter(f"{prefix}*")]
     assert 6 in counted
+
+
+@pytest.mark.django_db
+def test_a_look_ups_rate_is_counted_in_one_redis_round_trip(redis_cache, settings, monkeypatch):
+    client, prefix = redis_cache
+    settings.WSO_API_RATE_LIMIT = 1
+    key = make_key(make_provider())[1]
+    # The count is per whole second: start at one's beginning, so both fall in its window.
+    time.sleep(1 - time.time() % 1)
+    assert lookup(key, "2001:db8:ffff::1").status_code == 200  # the connection opened
+    sent = []
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def counted(redis_connection, command, *args, **kwargs):
+        sent.append(command)
+        return send(redis_connection, command, *args, **kwargs)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
+    refused = lookup(key, "2001:db8:ffff::1")
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "1"
+    assert len(sent) == 1  # INCR and EXPIRE NX, pipelined
+    [name] = client.scan_iter(f"{prefix}*")
+    assert int(client.get(name)) == 2
+    assert 0 < client.pttl(name) <= 2000
