@@ -1,9 +1,20 @@
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from .factories import make_agreement, make_line
 
 ALICE_KEY = "ABCD2345"
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """The language middleware leaves the last request's language active in the thread: a
+    test after an English page would otherwise see English outside a request."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
