@@ -10,6 +10,9 @@ A small module of our own rather than django-postgres-extra (which replaces the 
 backend the portal already customises) or pg_partman (a server extension that managed
 PostgreSQL services do not all offer): creating and dropping a month is a few statements.
 SQLite, the embedded default, keeps one table of each and deletes.
+
+Making and dropping partitions takes the table's owner: under the production role layout
+(scripts/db-roles) migrate, purge and `manage.py disclosure_partitions` run as the owner.
 """
 
 from datetime import date, datetime, time

@@ -16,9 +16,6 @@ from . import partitions
 from .models import Disclosure, DisclosureMonth, DisclosureRollup
 
 LAG = timedelta(minutes=10)
-# How often a worker checks that the coming months' partitions exist (besides migrate, purge
-# and `manage.py disclosure_partitions`).
-PARTITIONS_EVERY = timedelta(hours=1)
 
 # One month's part of [start, stop) added to that month's rows.
 MONTHS = DisclosureMonth._meta.db_table
@@ -62,15 +59,7 @@ def roll_up(*, now: datetime | None = None) -> datetime:
     return mark.through
 
 
-_partitions_checked: datetime | None = None
-
-
-def keep_disclosure_log(*, should_stop=lambda: False) -> None:
-    """The worker's round for the log: the coming months' partitions, then the roll-up."""
-    global _partitions_checked
-    now = timezone.now()
-    if _partitions_checked is None or now - _partitions_checked >= PARTITIONS_EVERY:
-        partitions.ensure(now=now)
-        _partitions_checked = now
+def run_roll_up(*, should_stop=lambda: False) -> None:
+    """The worker's round for the log: roll it up to LAG ago."""
     if not should_stop():
-        roll_up(now=now)
+        roll_up()

@@ -251,7 +251,7 @@ WSO_WEBHOOK_SECRET_OVERLAP_SECONDS = env_int("WSO_WEBHOOK_SECRET_OVERLAP_SECONDS
 WSO_WORKER_TASKS = [
     "notification.work.run_due_work",
     "providers.webhooks.run_due_deliveries",
-    "providers.rollups.keep_disclosure_log",
+    "providers.rollups.run_roll_up",
 ]
 
 # The API's rate counts and the login bound. In-process unless REDIS_URL is set; production
