@@ -14,6 +14,7 @@ from wso_portal.models import SubscriberLine, address_key, candidate_keys
 from wso_portal.statements import as_array, one_of
 
 from . import partitions
+from .key_cache import CachedKey, live_keys
 from .models import (
     KEY_DISPLAY_LENGTH,
     KEY_PREFIX,
@@ -61,28 +62,45 @@ def revoke_key(key: ProviderKey, *, now: datetime | None = None) -> bool:
     """Revoke a key at once. False when it was already revoked."""
     now = now or timezone.now()
     revoked = ProviderKey.objects.live().filter(pk=key.pk).update(revoked_at=now)
-    key.refresh_from_db(fields=["revoked_at"])
+    key.refresh_from_db(fields=["revoked_at", "hashed_key"])
+    live_keys.drop(key.hashed_key)  # the other processes' copies expire within their bound
     return bool(revoked)
 
 
 def authenticate(plain: str, *, now: datetime | None = None) -> ProviderKey | None:
-    """The live key with this value, its provider's `active` loaded; None for anything else."""
+    """The live key with this value, its provider's `active` loaded; None for anything else.
+
+    A key found is kept in this process for WSO_API_KEY_CACHE_SECONDS (providers.key_cache). A
+    key not found is not kept, so that a new one works at once; a wrong key costs one indexed
+    query, as it did before the cache.
+    """
     if not plain.startswith(KEY_PREFIX) or len(plain) > MAX_KEY_LENGTH:
         return None
     now = now or timezone.now()
-    used_before = connection.ops.adapt_datetimefield_value(now - LAST_USED_RESOLUTION)
-    with connection.cursor() as cursor:
-        cursor.execute(LIVE_KEY_SQL, [used_before, hash_key(plain)])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    key_id, provider_id, active, not_used_since = row
-    key = ProviderKey.from_db(connection.alias, ["id", "provider_id"], [key_id, provider_id])
-    key.provider = ServiceProvider.from_db(
-        connection.alias, ["id", "active"], [provider_id, bool(active)]
+    hashed = hash_key(plain)
+    entry = live_keys.get(hashed, seconds=settings.WSO_API_KEY_CACHE_SECONDS)
+    if entry is None:
+        used_before = connection.ops.adapt_datetimefield_value(now - LAST_USED_RESOLUTION)
+        with connection.cursor() as cursor:
+            cursor.execute(LIVE_KEY_SQL, [used_before, hashed])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        key_id, provider_id, active, not_used_since = row
+        # A row used within the minute was written by some process in it: not due yet here.
+        used_at = now - LAST_USED_RESOLUTION if not_used_since else now
+        entry = CachedKey(key_id, provider_id, bool(active), live_keys.clock(), used_at)
+        if settings.WSO_API_KEY_CACHE_SECONDS > 0:
+            live_keys.put(hashed, entry)
+    if now - entry.used_at >= LAST_USED_RESOLUTION:
+        ProviderKey.objects.filter(pk=entry.key_id).update(last_used_at=now)
+        entry.used_at = now
+    key = ProviderKey.from_db(
+        connection.alias, ["id", "provider_id"], [entry.key_id, entry.provider_id]
     )
-    if not_used_since:
-        ProviderKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    key.provider = ServiceProvider.from_db(
+        connection.alias, ["id", "active"], [entry.provider_id, entry.active]
+    )
     return key
 
 

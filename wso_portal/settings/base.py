@@ -227,6 +227,9 @@ WSO_PROVIDERS_PER_PAGE = env_int("WSO_PROVIDERS_PER_PAGE", 20)
 WSO_READ_CACHE_SECONDS = env_int("WSO_READ_CACHE_SECONDS", 5)
 # Providers' API: look-ups per second per key, and how long disclosures are kept.
 WSO_API_RATE_LIMIT = env_int("WSO_API_RATE_LIMIT", 100)
+# Seconds a worker keeps a key it has found: a revocation elsewhere takes up to this long to reach
+# it (providers/key_cache.py).
+WSO_API_KEY_CACHE_SECONDS = env_int("WSO_API_KEY_CACHE_SECONDS", 5)
 # 3 years, as 個人情報保護法 第29条 asks of records of provision to a third party (a system
 # check refuses under 365). The log goes a whole month at a time once the month is past it.
 WSO_DISCLOSURE_RETENTION_DAYS = env_int("WSO_DISCLOSURE_RETENTION_DAYS", 1095)

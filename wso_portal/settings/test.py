@@ -18,3 +18,5 @@ WHITENOISE_USE_FINDERS = True
 WSO_WEBHOOK_ALLOW_PRIVATE = True
 # Every test sees the rows it has just written (tests/portal/test_caching.py turns it on).
 WSO_READ_CACHE_SECONDS = 0
+# Every revocation takes effect at once (tests/providers/test_key_cache.py turns the key cache on).
+WSO_API_KEY_CACHE_SECONDS = 0
