@@ -312,6 +312,28 @@ def test_the_log_list_loads_in_a_fixed_number_of_queries_and_counts_only_what_it
     assert len(counts) == 1 and "WHERE" in counts[0]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's row estimates")
+def test_the_whole_log_is_counted_by_estimate_and_a_search_exactly(admin_client, provider):
+    from providers.admin.disclosures import LogPaginator
+
+    line = make_line()
+    for _ in range(30):
+        make_disclosure(line, provider)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Disclosure._meta.db_table}")
+    LogPaginator.ESTIMATE_FROM = 20
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(LOG)
+    finally:
+        LogPaginator.ESTIMATE_FROM = 10_000
+    assert response.context["cl"].result_count == 30
+    assert not [q for q in queries if "COUNT(" in q["sql"]]
+    assert any("reltuples" in q["sql"] for q in queries)
+    searched = admin_client.get(LOG, {"q": line.flets_number})
+    assert searched.context["cl"].result_count == 30
+
+
 # --- who may --------------------------------------------------------------------------------
 
 
