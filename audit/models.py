@@ -42,6 +42,10 @@ class AuditEntry(models.Model):
         ROTATE_SECRET = "rotate_secret", "署名鍵を更新"
         SEND_TEST = "send_test", "テスト送信"
         REDELIVER_EVENT = "redeliver_event", "即時通知を再送"
+        # The provider console's own steps (console/).
+        SET_PASSWORD = "set_password", "パスワードを設定"
+        ENROL_TOTP = "enrol_totp", "確認コードを登録"
+        RESUME_ENDPOINT = "resume_endpoint", "通知先URLを再開"
 
     at = models.DateTimeField("日時", default=timezone.now)
     # The username tried, for a failed login; operator_pk is then empty.

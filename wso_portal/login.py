@@ -137,6 +137,8 @@ class Account:
         event, field = ("login", "flets_number")
         if self.kind == LoginAttempt.Kind.OPERATOR:
             event, field = ("admin login", "username")
+        elif self.kind == LoginAttempt.Kind.PROVIDER:
+            event, field = ("provider login", "email")
         if outcome == Outcome.SUCCESS:
             logger.info("%s success %s=%s address=%s", event, field, _logged(self.name), address)
         else:
@@ -161,7 +163,7 @@ class LoginResult:
 
 
 @dataclass
-class _Checked:
+class Checked:
     """What an account's own check found once the lockout let it run."""
 
     outcome: str
@@ -195,13 +197,13 @@ def attempt(request: HttpRequest, flets_number: str, access_key: str) -> LoginRe
         line = SubscriberLine.objects.filter(flets_number=flets_number).first()
         return line is None or not line.owns_address(address)
 
-    def check() -> _Checked:
+    def check() -> Checked:
         line = check_access_key(flets_number, access_key)
         if line is None:
-            return _Checked(Outcome.WRONG, message=WRONG_PAIR)
+            return Checked(Outcome.WRONG, message=WRONG_PAIR)
         if line.status != SubscriberLine.Status.ACTIVE:
-            return _Checked(Outcome.UNAVAILABLE, message=LINE_UNAVAILABLE)
-        return _Checked(Outcome.SUCCESS, user=line.user)
+            return Checked(Outcome.UNAVAILABLE, message=LINE_UNAVAILABLE)
+        return Checked(Outcome.SUCCESS, user=line.user)
 
     account = Account(LoginAttempt.Kind.LINE, flets_number)
     return _attempt(request, account, check, outside_own_line=outside_own_line)
@@ -216,20 +218,28 @@ def attempt_operator(
     require_code = settings.WSO_ADMIN_REQUIRE_MFA
     wrong = WRONG_OPERATOR_WITH_CODE if require_code else WRONG_OPERATOR
 
-    def check() -> _Checked:
+    def check() -> Checked:
         # Through auth.authenticate, so user_login_failed is sent as for any other login.
         user = auth.authenticate(request, username=username, password=password)
         if user is None or not user.is_staff:
-            return _Checked(Outcome.WRONG, message=wrong)
+            return Checked(Outcome.WRONG, message=wrong)
         if require_code:
             device = _verified_device(user, code)
             if device is None:
-                return _Checked(Outcome.WRONG_CODE, message=wrong)
+                return Checked(Outcome.WRONG_CODE, message=wrong)
             # django_otp marks the session verified when auth.login sees this.
             user.otp_device = device
-        return _Checked(Outcome.SUCCESS, user=user)
+        return Checked(Outcome.SUCCESS, user=user)
 
     return _attempt(request, Account(LoginAttempt.Kind.OPERATOR, username), check)
+
+
+def attempt_account(
+    request: HttpRequest, kind: str, name: str, check: Callable[[], Checked]
+) -> LoginResult:
+    """Another kind of account's login (a higher app's, such as the provider console's) through
+    the same lockout, records and log: `check` runs only once the locks let it."""
+    return _attempt(request, Account(kind, name), check)
 
 
 def _verified_device(user: AbstractBaseUser, code: str) -> TOTPDevice | None:
@@ -243,7 +253,7 @@ def _verified_device(user: AbstractBaseUser, code: str) -> TOTPDevice | None:
 def _attempt(
     request: HttpRequest,
     account: Account,
-    check: Callable[[], _Checked],
+    check: Callable[[], Checked],
     *,
     outside_own_line: Callable[[str], bool] | None = None,
 ) -> LoginResult:

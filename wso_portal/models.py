@@ -297,6 +297,7 @@ class LoginAttempt(models.Model):
         # The same values as the account's Lockout.Kind.
         LINE = "line", "回線"
         OPERATOR = "operator", "運用者"
+        PROVIDER = "provider", "事業者"
 
     kind = models.CharField("種別", max_length=10, choices=Kind, default=Kind.LINE)
     # A line's フレッツナンバー, or the username an operator typed (up to a username's length).
@@ -325,6 +326,7 @@ class Lockout(models.Model):
         LINE = "line", "回線"
         ADDRESS = "address", "接続元"
         OPERATOR = "operator", "運用者"
+        PROVIDER = "provider", "事業者"
 
     kind = models.CharField("種別", max_length=10, choices=Kind)
     key = models.CharField("対象", max_length=150)

@@ -18,5 +18,6 @@ urlpatterns = [
     path("agreements/", include("agreements.urls")),
     path("disclosures/", include("providers.urls")),
     path("api/", include("providers.api_urls")),
+    path("provider/", include("console.urls")),
     path("admin/", admin.site.urls),
 ]

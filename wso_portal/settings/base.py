@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "notification",
     "providers",
     "audit",
+    "console",
     "ninja",
     "django_ratelimit",
 ]
@@ -103,6 +104,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     "wso_portal.backends.AccessKeyBackend",  # subscribers, portal login only
     "wso_portal.backends.StaffBackend",  # operators, admin login only
+    "console.backends.ProviderUserBackend",  # providers' staff, /provider/login/ only
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -211,6 +213,9 @@ WSO_LOGIN_RATE = env_str("WSO_LOGIN_RATE", "10/m")
 # Operators log in to the admin with a TOTP code as well (manage.py operator_totp). On in prod.
 WSO_ADMIN_REQUIRE_MFA = env_bool("WSO_ADMIN_REQUIRE_MFA", False)
 OTP_TOTP_ISSUER = "WSO 運用管理"
+# Provider users log in to the console (/provider/) with a TOTP code too, enrolled on their first
+# login. On in prod.
+WSO_CONSOLE_REQUIRE_MFA = env_bool("WSO_CONSOLE_REQUIRE_MFA", False)
 # Behind proxies: the request header carrying the client's address (e.g. X-Forwarded-For).
 # Empty: REMOTE_ADDR. The header, and X-Forwarded-Proto, count only on requests from an address
 # in WSO_TRUSTED_PROXIES (CIDRs); the client is WSO_TRUSTED_PROXY_HOPS entries from the right.

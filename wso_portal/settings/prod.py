@@ -9,6 +9,8 @@ SILENCED_SYSTEM_CHECKS = []
 DEBUG = False
 # Operators' admin logins need the TOTP code too.
 WSO_ADMIN_REQUIRE_MFA = env_bool("WSO_ADMIN_REQUIRE_MFA", True)
+# Provider users' console logins too.
+WSO_CONSOLE_REQUIRE_MFA = env_bool("WSO_CONSOLE_REQUIRE_MFA", True)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from notification.models import Application
 from wso_portal.models import Lockout, LoginAttempt, Service, SubscriberLine
+from wso_portal.signals import demo_loaded
 
 FIXTURE = settings.BASE_DIR / "fixtures" / "demo.json"
 DEMO_PK_START = 90001
@@ -202,6 +203,10 @@ class Command(BaseCommand):
             + f"""-d '{{"addresses": ["{DEMO_ADDRESS}"]}}'""",
             f"   即時通知の受信 (W0099)  http://127.0.0.1:{DEMO_RECEIVER_PORT}/webhooks"
             "  署名を確かめて端末に表示します",
-            rule,
         ]
+        # The higher apps' demo logins (the provider console's), each after a rule.
+        for _, more in demo_loaded.send(sender=self.__class__, url=url):
+            if more:
+                out += ["-" * 78, *more]
+        out.append(rule)
         self.stdout.write("\n".join(out))
