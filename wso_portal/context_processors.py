@@ -1,4 +1,5 @@
 from .models import SubscriberLine
+from .sessions import WARN_BEFORE_SECONDS, seconds_left
 
 
 def line(request):
@@ -9,4 +10,8 @@ def line(request):
     line = getattr(user, "line", None)
     if line is None or line.status != SubscriberLine.Status.ACTIVE:
         return {"line": None}
-    return {"line": line}
+    return {
+        "line": line,
+        "session_seconds_left": seconds_left(request),
+        "session_warn_before": WARN_BEFORE_SECONDS,
+    }

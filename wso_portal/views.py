@@ -1,7 +1,10 @@
+import time
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import auth, messages
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -9,12 +12,14 @@ from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views import csrf, defaults
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notification.models import Application, Direction, NotificationSetting
 
 from . import login as login_service
+from . import sessions
 from .caching import briefly
 from .decorators import line_required
 from .forms import LoginForm
@@ -23,12 +28,25 @@ from .middleware import language_of
 from .models import Announcement, Service, ServiceContract
 from .status import notification_status, usage_status
 
+SESSION_ENDED = {
+    sessions.IDLE: gettext_noop(
+        "一定時間操作がなかったため、ログアウトしました。お手数ですが、再度ログインしてください。"
+    ),
+    sessions.MAX_AGE: gettext_noop(
+        "ログインから一定時間が経過したため、ログアウトしました。"
+        "お手数ですが、再度ログインしてください。"
+    ),
+}
+
 
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     """Screen 0: フレッツナンバー + アクセスキー."""
     if getattr(request.user, "line", None) is not None:
         return redirect("portal:top")
+    ended = request.session.pop(sessions.ENDED, None)
+    if ended in SESSION_ENDED:
+        messages.info(request, _(SESSION_ENDED[ended]))
     form = LoginForm(request.POST or None)
     if request.method == "POST" and login_service.rate_exceeded(request):
         # Before the form is checked: nothing is hashed, recorded or counted.
@@ -54,6 +72,22 @@ def _next_page(request: HttpRequest) -> str:
     ):
         return target
     return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+@require_POST
+def keep_alive(request: HttpRequest) -> HttpResponse:
+    """The idle warning's 【ログインを続ける】: restarts the idle clock. Answers the warning's
+    script in JSON, and a plain form post (no script) with the page it came from."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    next_page = _next_page(request)
+    if getattr(request.user, "line", None) is None:
+        if wants_json:
+            return JsonResponse({"expires_in": 0}, status=401)
+        return redirect(f"{reverse('portal:login')}?{urlencode({'next': next_page})}")
+    request.session[sessions.REFRESHED_AT] = int(time.time())  # saved, with a new expiry
+    if wants_json:
+        return JsonResponse({"expires_in": sessions.seconds_left(request)})
+    return redirect(next_page)
 
 
 @require_POST
