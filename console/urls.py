@@ -10,4 +10,10 @@ urlpatterns = [
     path("login/totp/", accounts.enrol, name="enrol"),
     path("logout/", accounts.logout, name="logout"),
     path("password/<str:uidb64>/<str:token>/", accounts.set_password, name="set_password"),
+    path("keys/", views.keys, name="keys"),
+    path("keys/issue/", views.key_issue, name="key_issue"),
+    path("keys/<int:pk>/revoke/", views.key_revoke, name="key_revoke"),
+    path("endpoint/", views.endpoint, name="endpoint"),
+    path("endpoint/rotate/", views.endpoint_rotate, name="endpoint_rotate"),
+    path("endpoint/test/", views.endpoint_test, name="endpoint_test"),
 ]

@@ -40,3 +40,12 @@ def dave(other_provider):
 def carol_client(client, carol):
     client.force_login(carol.user, backend="console.backends.ProviderUserBackend")
     return client
+
+
+@pytest.fixture
+def receiver():
+    from tests.providers.receiver import start_receiver
+
+    receiver = start_receiver()
+    yield receiver
+    receiver.close()
