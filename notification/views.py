@@ -38,6 +38,7 @@ from .work import NotOpen, cancel_by_subscriber, cancellable_by_subscriber
 
 HISTORY_PER_PAGE = 20
 HISTORY_PROVIDERS_SHOWN = 3  # per application; the rest are on its receipt
+PENDING_PROVIDERS_SHOWN = 5  # ご利用状況詳細's applications in 工事; the rest are on the receipt
 
 MSG_PICK_STOP = gettext_noop("「通知しない」に設定するサービス提供者を選択してください。")
 MSG_PICK_NOTIFY = gettext_noop("「通知する」に設定するサービス提供者を選択してください。")
@@ -167,8 +168,19 @@ def usage_detail(request):
     return render(
         request,
         "notification/usage_detail.html",
-        {"settings_list": notifying_settings(request.line)},
+        {"settings_list": notifying_settings(request.line), "pending": _pending(request.line)},
     )
+
+
+def _pending(line) -> list[Application]:
+    """The line's applications still in 工事 (either way), oldest first, each with its first few
+    providers: a 通知する one is nowhere else on ご利用状況詳細 until it is applied."""
+    pending = list(line.applications.filter(state__in=Application.OPEN_STATES).order_by("id"))
+    shown = items_of([a.pk for a in pending], first=PENDING_PROVIDERS_SHOWN)
+    for application in pending:
+        application.first_items, application.item_count = shown.get(application.pk, ([], 0))
+        application.more_items = application.item_count - len(application.first_items)
+    return pending
 
 
 @flow_step("select")
