@@ -19,6 +19,8 @@ COPY notification/ notification/
 COPY agreements/ agreements/
 COPY providers/ providers/
 COPY audit/ audit/
+COPY console/ console/
+COPY ops/ ops/
 COPY templates/ templates/
 COPY locale/ locale/
 COPY static/ static/

@@ -18,6 +18,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ops import metrics
+
 from .mail import send_completion_mail
 from .models import Application, ApplicationEvent, Direction, NotificationSetting
 from .signals import settings_switched
@@ -234,6 +236,7 @@ def _cancel(applications, *, allowed, note: str, by: str, now: datetime | None) 
 
 
 def _log_outcome(application: Application) -> None:
+    metrics.APPLICATIONS.labels(application.state).inc()
     if application.state == State.COMPLETED:
         logger.info(
             "受付番号 %s: 完了 (%s, %d件)",
@@ -294,6 +297,7 @@ def send_next_mail(*, now: datetime | None = None) -> Application | None:
             application.mail_state = MailState.SENT
             application.mail_sent_at = timezone.now()
             application.mail_last_error = ""
+            metrics.MAILS.labels("sent").inc()
             logger.info("受付番号 %s: 工事完了通知メールを送信", application.receipt_number)
         application.save(
             update_fields=["mail_state", "mail_sent_at", "mail_last_error", "mail_next_attempt_at"]
@@ -310,6 +314,7 @@ def _in_flight(application: Application, attempt: int) -> bool:
 
 
 def _record_mail_failure(application: Application, error: str, *, now: datetime) -> None:
+    metrics.MAILS.labels("failed").inc()
     application.mail_last_error = error
     attempts = application.mail_attempts
     if attempts >= settings.WSO_MAIL_MAX_ATTEMPTS:

@@ -20,6 +20,7 @@ from ninja.security import HttpBearer
 from ninja.throttling import BaseThrottle
 from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
 
+from ops import metrics
 from wso_portal import rates
 
 from .models import ProviderKey
@@ -179,7 +180,10 @@ class PerKeyRate(BaseThrottle):
             seconds=1,
         )
         self.time_left = usage.seconds_left if usage else 1
-        return usage is None or not usage.should_limit
+        if usage is not None and usage.should_limit:
+            metrics.RATE_LIMITED.labels(request.auth.provider.code).inc()
+            return False
+        return True
 
     def wait(self) -> float:
         return self.time_left
@@ -330,6 +334,7 @@ def _describe(error: dict) -> dict:
 @decorate_view(limit_body, cache_control(no_store=True))
 def lookup(request: HttpRequest, payload: LookupRequest):
     answers = look_up(request.auth, payload.addresses)
+    metrics.count_lookup(answers)
     # Rendered here: ninja would check each of up to 100 results against LookupResult again on
     # the way out. The shape is the contract's (tests/providers/test_openapi_conformance.py).
     return JsonResponse(

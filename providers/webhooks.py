@@ -32,6 +32,7 @@ from standardwebhooks.webhooks import Webhook
 
 from notification.models import Application, Direction
 from notification.signals import settings_switched
+from ops import metrics
 
 from .addresses import is_public as _is_public
 from .models import DeliveryAttempt, Disclosure, Endpoint, EndpointSecret, WebhookEvent
@@ -410,6 +411,8 @@ def deliver_due(*, should_stop=lambda: False, now: datetime | None = None) -> in
     while not should_stop():
         event = claim_next(now=now)
         if event is None:
+    result = "delivered" if delivered else "failed" if event.state == State.FAILED else "retry"
+    metrics.WEBHOOKS.labels(result).inc()
             break
         deliver(event)
         delivered += 1

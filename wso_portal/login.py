@@ -26,6 +26,8 @@ from django.utils.translation import gettext, gettext_noop
 from django_otp import verify_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ops import metrics
+
 from . import rates
 from .backends import check_access_key
 from .decorators import LINE_UNAVAILABLE
@@ -313,6 +315,7 @@ def _attempt(
 
 def _refuse(account: Account, address: str, outcome: str, message: str) -> LoginResult:
     """Log a refusal (already recorded) and say why."""
+    metrics.LOGIN_FAILURES.labels(account.kind, outcome).inc()
     account.log(address, outcome)
     return LoginResult(user=None, message=message)
 
@@ -378,6 +381,7 @@ def _lock(*, now: datetime, address: str, account: Account | None = None) -> dat
     )
     if account is not None:
         Lockout.objects.create(kind=account.kind, key=account.name, until=until, created_at=set_at)
+    metrics.LOGIN_LOCKS.labels(account.kind if account else Lockout.Kind.ADDRESS).inc()
     return until
 
 

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "providers",
     "audit",
     "console",
+    "ops",
     "ninja",
     "django_ratelimit",
 ]
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "wso_portal.logs.RequestIdMiddleware",
     "wso_portal.middleware.TrustedProxyMiddleware",
+    "ops.middleware.OpsMiddleware",  # /healthz, /readyz, /metrics; counts every other request
     "django.middleware.security.SecurityMiddleware",
     "wso_portal.middleware.RejectMalformedInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -255,6 +257,11 @@ WSO_WEBHOOK_CONCURRENCY = env_int("WSO_WEBHOOK_CONCURRENCY", 4)
 WSO_WEBHOOK_LEASE_SECONDS = env_int("WSO_WEBHOOK_LEASE_SECONDS", 60)
 # How long a rotated-out signing secret keeps signing beside the new one.
 WSO_WEBHOOK_SECRET_OVERLAP_SECONDS = env_int("WSO_WEBHOOK_SECRET_OVERLAP_SECONDS", 24 * 3600)
+# /metrics answers loopback and these CIDRs (Prometheus' addresses); anyone else gets a 404.
+WSO_METRICS_ALLOWED = env_list("WSO_METRICS_ALLOWED", "")
+# `manage.py worker` serves its own counts (工事, mails, webhooks) on this port; 0: none.
+WSO_WORKER_METRICS_PORT = env_int("WSO_WORKER_METRICS_PORT", 0)
+WSO_WORKER_METRICS_ADDRESS = env_str("WSO_WORKER_METRICS_ADDRESS", "127.0.0.1")
 # What `manage.py worker` runs, each in a loop of its own: the 工事 and mails, and deliveries.
 WSO_WORKER_TASKS = [
     "notification.work.run_due_work",

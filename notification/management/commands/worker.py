@@ -17,12 +17,15 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 from django.utils.module_loading import import_string
 
+from ops.heartbeat import beat
+
 logger = logging.getLogger("notification.worker")
 
 
 def run_round(task, stop: threading.Event, poll: float) -> None:
     try:
         task(should_stop=stop.is_set)
+        beat(task.__name__)  # only a round that ended well: a loop failing every round is stale
     except Exception:
         # A database outage or the like: the work is still in the database.
         logger.exception("ワーカーでエラー (%s): %s秒後に再試行します", task.__name__, poll)
@@ -74,6 +77,12 @@ class Command(BaseCommand):
             poll,
         )
         tasks = [import_string(path) for path in settings.WSO_WORKER_TASKS]
+        if settings.WSO_WORKER_METRICS_PORT and not once:
+            from ops.metrics import serve_worker_metrics
+
+            serve_worker_metrics(
+                settings.WSO_WORKER_METRICS_PORT, settings.WSO_WORKER_METRICS_ADDRESS
+            )
         try:
             if once:
                 for task in tasks:
