@@ -25,7 +25,7 @@ from .decorators import line_required
 from .forms import LoginForm
 from .logs import security_event
 from .middleware import language_of
-from .models import Announcement, Service, ServiceContract
+from .models import Announcement, Service, ServiceContract, ServiceStatus
 from .status import notification_status, usage_status
 
 SESSION_ENDED = {
@@ -190,8 +190,16 @@ def service_detail(request: HttpRequest, code: str) -> HttpResponse:
             "service_name": _(service.name),
             "contracts": contracts,
             "status": status,
+            # No contract of its own, yet in use: a standard feature of every line (※1).
+            "standard": not contracts and status != ServiceStatus.NOT_CONTRACTED,
+            "other_menu_url": OTHER_MENU_URL,
         },
     )
+
+
+# Where the other services are applied for and changed (the manual's 別メニュー): the official
+# site the manual names.
+OTHER_MENU_URL = "https://flets-w.com/"
 
 
 # The error pages (handler400 to handler500 in urls.py, CSRF_FAILURE_VIEW), in the visitor's

@@ -269,3 +269,21 @@ def test_the_privacy_page_is_public(client, db):
     assert response.status_code == 200
     assert "<h1" in response.content.decode()
     assert "プライバシーポリシー" in response.content.decode()
+
+
+@pytest.mark.parametrize(("code", "status"), [("flets-number", "通知"), ("security", "利用中")])
+def test_service_detail_of_a_standard_feature_never_says_there_is_no_contract(
+    alice_client, code, status
+):
+    response = alice_client.get(reverse("portal:service_detail", args=[code]))
+    html = response.content.decode()
+    assert response.context["status"] == status
+    assert "このサービスは、フレッツ 光ネクスト回線に標準装備している機能です。" in html
+    assert "このサービスのご契約はありません。" not in html
+
+
+@pytest.mark.parametrize("code", ["flets-number", "security", "vpn-wide", "session-plus"])
+def test_service_detail_links_to_the_other_menu_it_names(alice_client, code):
+    html = alice_client.get(reverse("portal:service_detail", args=[code])).content.decode()
+    assert "別メニュー" in html
+    assert '<a href="https://flets-w.com/" rel="noopener" data-testid="other-menu">' in html
