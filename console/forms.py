@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy
 
+from providers.models import WebhookEvent
 from providers.webhooks import UnsafeURL, check_url
 
 
@@ -83,3 +84,39 @@ class EndpointForm(forms.Form):
         except UnsafeURL as exc:
             raise forms.ValidationError(str(exc)) from None
         return url
+
+
+class EventFilterForm(forms.Form):
+    """即時通知の履歴's filters, from the query string; a value that is not valid is ignored."""
+
+    state = forms.ChoiceField(
+        label=gettext_lazy("状態"),
+        required=False,
+        choices=[("", gettext_lazy("すべて")), *WebhookEvent.State.choices],
+    )
+    type = forms.ChoiceField(
+        label=gettext_lazy("種類"),
+        required=False,
+        choices=[("", gettext_lazy("すべて")), *WebhookEvent.Type.choices],
+    )
+    since = forms.DateField(
+        label=gettext_lazy("作成日 (から)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = forms.DateField(
+        label=gettext_lazy("作成日 (まで)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class ResendFailedForm(forms.Form):
+    since = forms.DateField(
+        label=gettext_lazy("この日以降に作成された送信失敗の通知"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": gettext_lazy("日付を入力してください。"),
+            "invalid": gettext_lazy("日付を正しく入力してください。"),
+        },
+    )

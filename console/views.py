@@ -2,10 +2,11 @@
 of another provider's key, event, attempt or disclosure is a 404 like an id that does not exist.
 Every write goes through the services the admin uses, and is audited as the admin audits it."""
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,14 +24,21 @@ from providers.models import (
     WebhookEvent,
 )
 from providers.services import TooManyKeys, create_key, revoke_key
-from providers.webhooks import UnsafeURL, register_endpoint, rotate_secret, send_test
+from providers.webhooks import (
+    UnsafeURL,
+    redeliver,
+    register_endpoint,
+    rotate_secret,
+    send_test,
+)
 
 from . import audit
 from .accounts import provider_required
-from .forms import EndpointForm
+from .forms import EndpointForm, EventFilterForm, ResendFailedForm
 
 Action = AuditEntry.Action
 SECRET_SHOWN = 10  # 「whsec_」 and 4 characters, as the admin shows them
+EVENTS_PER_PAGE = 50
 
 
 def _shown_once(request, template: str, context: dict):
@@ -224,3 +232,118 @@ def endpoint_test(request):
             ),
         )
     return redirect("console:endpoint")
+
+
+# 即時通知の履歴 ----------------------------------------------------------------------------------
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _events_of(request):
+    return WebhookEvent.objects.filter(provider=request.provider)
+
+
+@provider_required
+def events(request):
+    filters = EventFilterForm(request.GET or None)
+    rows = _events_of(request)
+    if filters.is_valid():
+        wanted = filters.cleaned_data
+        if wanted["state"]:
+            rows = rows.filter(state=wanted["state"])
+        if wanted["type"]:
+            rows = rows.filter(type=wanted["type"])
+        if wanted["since"]:
+            rows = rows.filter(created_at__gte=_day_start(wanted["since"]))
+        if wanted["until"]:
+            rows = rows.filter(created_at__lt=_day_start(wanted["until"] + timedelta(days=1)))
+    rows = rows.order_by("-created_at", "-id").only(
+        "id", "type", "data", "created_at", "state", "attempts", "webhook_id"
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "console/events.html",
+        {
+            "filters": filters,
+            "resend_form": ResendFailedForm(),
+            "query": query.urlencode(),
+            **_page_context(rows, EVENTS_PER_PAGE, request.GET.get("page")),
+        },
+    )
+
+
+@provider_required
+def event(request, pk: int):
+    found = get_object_or_404(_events_of(request), pk=pk)
+    return render(
+        request,
+        "console/event.html",
+        {"event": found, "attempts": found.deliveries.order_by("at", "id")},
+    )
+
+
+@provider_required
+@require_POST
+def event_redeliver(request, pk: int):
+    found = get_object_or_404(_events_of(request), pk=pk)
+    with transaction.atomic():
+        state_before = found.state
+        redeliver(found)
+        audit.record(
+            request,
+            Action.REDELIVER_EVENT,
+            found,
+            provider=request.provider,
+            state_before=state_before,
+        )
+    messages.success(request, gettext("再送待ちにしました。まもなく送信します。"))
+    return redirect("console:event", pk=found.pk)
+
+
+@provider_required
+@require_POST
+def events_resend_failed(request):
+    """【失敗した通知をまとめて再送】: every failed event since the date, oldest first. Each keeps
+    its webhook-id, and the worker still sends a line's events one after another in order."""
+    form = ResendFailedForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("since", []):
+            messages.error(request, error)
+        return redirect("console:events")
+    failed = list(
+        _events_of(request)
+        .filter(
+            state=WebhookEvent.State.FAILED, created_at__gte=_day_start(form.cleaned_data["since"])
+        )
+        .order_by("id")
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        for found in failed:
+            redeliver(found, now=now)
+            audit.record(
+                request,
+                Action.REDELIVER_EVENT,
+                found,
+                provider=request.provider,
+                state_before=WebhookEvent.State.FAILED,
+                since=form.cleaned_data["since"],
+            )
+    messages.success(
+        request, gettext("送信失敗の通知{count}件を再送待ちにしました。").format(count=len(failed))
+    )
+    return redirect("console:events")
+
+
+def _page_context(rows, per_page: int, number) -> dict:
+    paginator = Paginator(rows, per_page)
+    page = paginator.get_page(number)
+    return {
+        "page": page,
+        "page_range": paginator.get_elided_page_range(page.number),
+        "ellipsis": Paginator.ELLIPSIS,
+    }

@@ -300,6 +300,8 @@ class DeliveryAttempt(models.Model):
     status_code = models.PositiveSmallIntegerField("ステータスコード", null=True, blank=True)
     latency_ms = models.PositiveIntegerField("所要時間 (ミリ秒)")
     error = models.TextField("エラー", blank=True)
+    # What the receiver answered, for the provider's own delivery log (事業者ポータル).
+    response_body = models.TextField("応答の本文 (先頭1KiB)", blank=True)
 
     class Meta:
         verbose_name = "送信記録"

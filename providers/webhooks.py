@@ -42,6 +42,8 @@ logger = logging.getLogger("providers.webhooks")
 
 SECRET_BYTES = 32
 MAX_ERROR_LENGTH = 500
+# The first bytes of a receiver's answer kept with each attempt, for the provider to see.
+RESPONSE_BODY_KEPT = 1024
 # While deliveries are in flight, how often the worker looks for events that became due.
 RECHECK_SECONDS = 0.5
 Type = WebhookEvent.Type
@@ -242,13 +244,13 @@ def deliver(event: WebhookEvent) -> DeliveryAttempt:
 
     sent_at = timezone.now()
     started = time.monotonic()
-    status, error = None, ""
+    status, error, body = None, "", b""
     endpoint = Endpoint.objects.filter(provider_id=event.provider_id).first()
     if endpoint is None:
         error = "通知先URLが登録されていません。"
     else:
         try:
-            status = post(endpoint.url, event, signing_secrets(endpoint, now=sent_at))
+            status, body = post(endpoint.url, event, signing_secrets(endpoint, now=sent_at))
         except UnsafeURL as exc:
             error = str(exc)
         except (TimeoutError, DeadlinePassed):
@@ -256,20 +258,28 @@ def deliver(event: WebhookEvent) -> DeliveryAttempt:
         except (OSError, http.client.HTTPException) as exc:
             error = f"接続できませんでした: {_reason(exc)}"
     latency_ms = round((time.monotonic() - started) * 1000)
-    return _record(event, status=status, error=error, at=sent_at, latency_ms=latency_ms)
+    return _record(
+        event,
+        status=status,
+        error=error,
+        at=sent_at,
+        latency_ms=latency_ms,
+        response_body=_body_text(body),
+    )
 
 
 class DeadlinePassed(Exception):
     """The attempt ran out of WSO_WEBHOOK_TIMEOUT and its connection was cut."""
 
 
-def post(url: str, event: WebhookEvent, signing_keys: list[str]) -> int:
+def post(url: str, event: WebhookEvent, signing_keys: list[str]) -> tuple[int, bytes]:
     """Send the event to the URL's checked address (the name is not looked up a second time,
     so it cannot be re-pointed between check and connect); redirects are not followed.
 
     WSO_WEBHOOK_TIMEOUT bounds the whole attempt, from connect to the last byte read: a read
     timeout alone restarts with every byte, so a receiver that trickles its answer could hold
     the delivery past its lease. At the deadline the socket is shut down under the reader.
+    Returns the status and the first RESPONSE_BODY_KEPT bytes of the answer's body.
     """
     import http.client
 
@@ -301,8 +311,7 @@ def post(url: str, event: WebhookEvent, signing_keys: list[str]) -> int:
             exchange.sock = sock
             exchange.request("POST", path, body=body.encode(), headers=headers)
             response = exchange.getresponse()
-            response.read(1024)  # the answer's body is not used
-            return response.status
+            return response.status, response.read(RESPONSE_BODY_KEPT)
         except (OSError, http.client.HTTPException) as exc:
             if passed.is_set():
                 raise DeadlinePassed from exc
@@ -345,15 +354,31 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
 
 
+def _body_text(body: bytes) -> str:
+    # A NUL cannot be stored in a PostgreSQL text column; a character cut at 1 KiB is replaced.
+    return body.decode("utf-8", "replace").replace("\x00", "\ufffd")
+
+
 def _record(
-    event: WebhookEvent, *, status: int | None, error: str, at: datetime, latency_ms: int
+    event: WebhookEvent,
+    *,
+    status: int | None,
+    error: str,
+    at: datetime,
+    latency_ms: int,
+    response_body: str = "",
 ) -> DeliveryAttempt:
     delivered = status is not None and 200 <= status < 300
     if status is not None and not delivered:
         error = f"HTTP {status}"
     with transaction.atomic():
         attempt = DeliveryAttempt.objects.create(
-            event=event, at=at, status_code=status, latency_ms=latency_ms, error=error
+            event=event,
+            at=at,
+            status_code=status,
+            latency_ms=latency_ms,
+            error=error,
+            response_body=response_body,
         )
         event.claimed_until = None
         if delivered:
@@ -386,6 +411,8 @@ def _record(
                 "next_attempt_at",
             ]
         )
+    result = "delivered" if delivered else "failed" if event.state == State.FAILED else "retry"
+    metrics.WEBHOOKS.labels(result).inc()
     if delivered:
         logger.info("即時通知 %s: 送信 (%s, %dミリ秒)", event, status, latency_ms)
     return attempt
@@ -411,8 +438,6 @@ def deliver_due(*, should_stop=lambda: False, now: datetime | None = None) -> in
     while not should_stop():
         event = claim_next(now=now)
         if event is None:
-    result = "delivered" if delivered else "failed" if event.state == State.FAILED else "retry"
-    metrics.WEBHOOKS.labels(result).inc()
             break
         deliver(event)
         delivered += 1

@@ -15,6 +15,7 @@ class Answer:
     location: str = ""  # a redirect's target
     wait_for: threading.Event | None = None  # hold the answer until this is set
     trickle: float = 0.0  # seconds between the bytes of an answer sent one byte at a time
+    body: bytes = b""
 
 
 @dataclass
@@ -67,8 +68,9 @@ def start_receiver(*, tls: tuple[str, str] | None = None) -> Receiver:
                 self.send_response(answer.status)
                 if answer.location:
                     self.send_header("Location", answer.location)
-                self.send_header("Content-Length", "0")
+                self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
+                self.wfile.write(answer.body)
             except OSError:
                 pass  # the caller gave up waiting
 
