@@ -20,4 +20,6 @@ urlpatterns = [
     path("events/resend-failed/", views.events_resend_failed, name="events_resend_failed"),
     path("events/<int:pk>/", views.event, name="event"),
     path("events/<int:pk>/redeliver/", views.event_redeliver, name="event_redeliver"),
+    path("disclosures/", views.disclosures, name="disclosures"),
+    path("disclosures/csv/", views.disclosures_csv, name="disclosures_csv"),
 ]

@@ -2,28 +2,32 @@
 of another provider's key, event, attempt or disclosure is a 404 like an id that does not exist.
 Every write goes through the services the admin uses, and is audited as the admin audits it."""
 
-from datetime import date, datetime, time, timedelta
+import csv
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.utils.translation import gettext
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from audit.models import AuditEntry
 from providers.models import (
     LIVE_KEYS_PER_PROVIDER,
     DeliveryAttempt,
+    Disclosure,
     Endpoint,
     ProviderKey,
     WebhookEvent,
 )
-from providers.services import TooManyKeys, create_key, revoke_key
+from providers.services import TooManyKeys, create_key, retention_start, revoke_key
 from providers.webhooks import (
     UnsafeURL,
     redeliver,
@@ -347,3 +351,94 @@ def _page_context(rows, per_page: int, number) -> dict:
         "page_range": paginator.get_elided_page_range(page.number),
         "ellipsis": Paginator.ELLIPSIS,
     }
+
+
+# 照会履歴 ----------------------------------------------------------------------------------------
+
+DISCLOSURES_PER_PAGE = 50
+# The log may hold millions of a provider's rows: counted up to this many, then 「以上」.
+DISCLOSURES_COUNTED = 10_000
+DISCLOSURE_CSV_HEADER = [
+    gettext_noop("提供日時"),
+    gettext_noop("お客様ID"),
+    gettext_noop("照会されたアドレス"),
+    gettext_noop("APIキー"),
+]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _disclosures_of(request):
+    """The provider's own disclosures, newest first, within the log's retention: the bound on
+    `at` lets PostgreSQL read only the months it keeps, through (provider, -at)."""
+    return Disclosure.objects.filter(provider=request.provider, at__gte=retention_start()).order_by(
+        "-at", "-id"
+    )
+
+
+def _cursor(disclosure) -> str:
+    return f"{(disclosure.at - _EPOCH) // timedelta(microseconds=1)}.{disclosure.pk}"
+
+
+def _after_cursor(rows, cursor: str):
+    """Keyset paging: the rows older than the cursor's (at, id); a cursor that is not one is
+    the first page."""
+    try:
+        micros, pk = (int(part) for part in cursor.split("."))
+        at = _EPOCH + timedelta(microseconds=micros)
+    except (ValueError, OverflowError):
+        return rows
+    return rows.filter(Q(at__lt=at) | Q(at=at, pk__lt=pk))
+
+
+@provider_required
+def disclosures(request):
+    rows = _disclosures_of(request)
+    cursor = request.GET.get("after", "")
+    page = list(
+        _after_cursor(rows, cursor).select_related("line", "key")[: DISCLOSURES_PER_PAGE + 1]
+    )
+    more = len(page) > DISCLOSURES_PER_PAGE
+    page = page[:DISCLOSURES_PER_PAGE]
+    counted = rows[: DISCLOSURES_COUNTED + 1].count()
+    return render(
+        request,
+        "console/disclosures.html",
+        {
+            "disclosures": page,
+            "next_cursor": _cursor(page[-1]) if more else "",
+            "is_first_page": not cursor,
+            "count": min(counted, DISCLOSURES_COUNTED),
+            "count_is_bound": counted > DISCLOSURES_COUNTED,
+            "retention_days": settings.WSO_DISCLOSURE_RETENTION_DAYS,
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@provider_required
+def disclosures_csv(request):
+    """Streamed, a chunk of rows at a time: a provider's log need not sit in memory."""
+    rows = (
+        _disclosures_of(request)
+        .values_list("at", "line__customer_id", "address", "key__display_prefix")
+        .iterator(chunk_size=2000)
+    )
+    header = [gettext(heading) for heading in DISCLOSURE_CSV_HEADER]
+
+    def lines():
+        writer = csv.writer(_Echo())
+        yield "\ufeff" + writer.writerow(header)  # the BOM Excel needs to read UTF-8
+        for at, customer_id, address, prefix in rows:
+            local = timezone.localtime(at).strftime("%Y/%m/%d %H:%M:%S")
+            yield writer.writerow([local, customer_id, address, f"{prefix}…"])
+
+    filename = f"{gettext('照会履歴')}_{request.provider.code}_{timezone.localdate():%Y%m%d}.csv"
+    return StreamingHttpResponse(
+        lines(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": content_disposition_header(True, filename)},
+    )
