@@ -22,4 +22,5 @@ urlpatterns = [
     path("events/<int:pk>/redeliver/", views.event_redeliver, name="event_redeliver"),
     path("disclosures/", views.disclosures, name="disclosures"),
     path("disclosures/csv/", views.disclosures_csv, name="disclosures_csv"),
+    path("docs/", views.docs, name="docs"),
 ]

@@ -37,6 +37,7 @@ from providers.webhooks import (
 )
 
 from . import audit
+from . import dashboard as figures
 from .accounts import provider_required
 from .forms import EndpointForm, EventFilterForm, ResendFailedForm
 
@@ -54,7 +55,39 @@ def _shown_once(request, template: str, context: dict):
 
 @provider_required
 def dashboard(request):
-    return render(request, "console/dashboard.html", {})
+    days = figures.per_day(request.provider)
+    return render(
+        request,
+        "console/dashboard.html",
+        {
+            "days": days,
+            "chart": figures.chart(days),
+            "totals": {
+                "lookups": sum(d.lookups for d in days),
+                "told": sum(d.told for d in days),
+            },
+            "deliveries": figures.deliveries(request.provider),
+            "keys": ProviderKey.objects.live()
+            .filter(provider=request.provider)
+            .order_by("-created_at"),
+            "notifying_lines": figures.notifying_lines(request.provider),
+        },
+    )
+
+
+@provider_required
+def docs(request):
+    """APIドキュメント: the API's own docs, and the curl with the provider's own key prefix."""
+    return render(
+        request,
+        "console/docs.html",
+        {
+            "keys": ProviderKey.objects.live()
+            .filter(provider=request.provider)
+            .order_by("-created_at"),
+            "api_url": request.build_absolute_uri("/api/v1/lookups"),
+        },
+    )
 
 
 # APIキー ---------------------------------------------------------------------------------------

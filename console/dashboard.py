@@ -1,0 +1,118 @@
+"""ダッシュボード's figures, each read from the provider's own rows: the disclosures of the last
+30 days per day (Asia/Tokyo), the webhook deliveries, the keys' last use, and how many lines say
+通知する for it (a count: never which)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from notification.models import NotificationSetting
+from providers.models import DeliveryAttempt, Disclosure, WebhookEvent
+from wso_portal.models import SubscriberLine
+
+DAYS = 30
+# The chart's drawing area, in SVG user units (scaled by CSS to the page's width).
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 220, 40, 30, 10
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    lookups: int  # look-ups that told an お客様ID (a look-up that told nothing is not logged)
+    told: int  # distinct お客様ID told that day
+
+
+def per_day(provider, *, today: date | None = None) -> list[Day]:
+    today = today or timezone.localdate()
+    first = today - timedelta(days=DAYS - 1)
+    since = timezone.make_aware(datetime.combine(first, time.min))
+    counted = {
+        row["day"]: row
+        for row in Disclosure.objects.filter(provider=provider, at__gte=since)
+        .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(lookups=Count("id"), told=Count("line", distinct=True))
+        .order_by()
+    }
+    return [
+        Day(d, counted.get(d, {}).get("lookups", 0), counted.get(d, {}).get("told", 0))
+        for d in (first + timedelta(days=i) for i in range(DAYS))
+    ]
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    kind: str
+
+
+def chart(days: list[Day]) -> dict:
+    """Two bars a day, drawn to the largest figure; the axis says the scale."""
+    top = max([1, *(d.lookups for d in days)])
+    slot = (WIDTH - LEFT) / len(days)
+    usable = HEIGHT - BOTTOM - TOP
+    bars, labels = [], []
+    for i, d in enumerate(days):
+        x = LEFT + i * slot
+        for j, (kind, value) in enumerate((("lookups", d.lookups), ("told", d.told))):
+            height = usable * value / top
+            bars.append(
+                Bar(
+                    x + 1 + j * (slot - 2) / 2,
+                    HEIGHT - BOTTOM - height,
+                    (slot - 2) / 2,
+                    height,
+                    kind,
+                )
+            )
+        if i % 5 == 0 or i == len(days) - 1:
+            labels.append({"x": x + slot / 2, "text": f"{d.day:%m/%d}"})
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "bars": bars,
+        "labels": labels,
+        "top": top,
+        "axis_x": LEFT,
+        "axis_y": HEIGHT - BOTTOM,
+        "top_y": TOP + 4,
+        "label_y": HEIGHT - BOTTOM + 16,
+    }
+
+
+def deliveries(provider, *, now=None) -> dict:
+    now = now or timezone.now()
+    attempts = DeliveryAttempt.objects.filter(
+        event__provider=provider, at__gte=now - timedelta(days=DAYS)
+    ).aggregate(
+        total=Count("id"),
+        succeeded=Count("id", filter=Q(status_code__gte=200, status_code__lt=300)),
+    )
+    states = dict(
+        WebhookEvent.objects.filter(provider=provider, state__in=["pending", "failed"])
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    rate = None
+    if attempts["total"]:
+        rate = round(100 * attempts["succeeded"] / attempts["total"], 1)
+    return {
+        "success_rate": rate,
+        "attempts": attempts["total"],
+        "pending": states.get("pending", 0),
+        "failed": states.get("failed", 0),
+    }
+
+
+def notifying_lines(provider) -> int:
+    """How many active lines say 通知する for the provider now: a count, never which lines."""
+    return NotificationSetting.objects.filter(
+        provider=provider, notify=True, line__status=SubscriberLine.Status.ACTIVE
+    ).count()
