@@ -18,6 +18,8 @@ from .models import Direction
 SESSION_KEY = "wso_flows"
 DONE_KEY = "wso_done_flows"  # flow id -> 受付番号, kept after submission
 DONE_KEEP = 20
+# The 受付番号 a flow just ended with: its receipt shows the step indicator until 申込履歴 is seen.
+JUST_DONE_KEY = "wso_just_done"
 MAX_FLOWS = 10  # open flows kept per session; the oldest go first
 
 # (identifier, label) in order; one shared step indicator shows them. Labels and messages are
@@ -157,6 +159,16 @@ def mark_done(request, flow: Flow, receipt_number: str) -> None:
     done = request.session.get(DONE_KEY, {})
     done[flow.id] = receipt_number
     request.session[DONE_KEY] = dict(list(done.items())[-DONE_KEEP:])
+    request.session[JUST_DONE_KEY] = receipt_number
+
+
+def just_done(request, receipt_number: str) -> bool:
+    """Whether this receipt ends the flow just submitted, rather than being opened later."""
+    return request.session.get(JUST_DONE_KEY) == receipt_number
+
+
+def forget_just_done(request) -> None:
+    request.session.pop(JUST_DONE_KEY, None)
 
 
 def done_receipt(request, flow_id: str) -> str | None:

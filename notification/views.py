@@ -335,13 +335,15 @@ def receipt(request, receipt_number: str):
         security_event("receipt_not_found", request, receipt_number=receipt_number)
         raise Http404
     items = items_of([application.pk]).get(application.pk, ([], 0))[0]
+    just_done = flows.just_done(request, receipt_number)
     return render(
         request,
         "notification/receipt.html",
         {
             "application": application,
             "items": items,
-            "steps": _steps("receipt"),
+            # The flow's end shows its steps; opened later (申込履歴), a way back there instead.
+            "steps": _steps("receipt") if just_done else None,
             "cancellable": cancellable_by_subscriber(application),
         },
     )
@@ -435,6 +437,7 @@ def consent_record(request, receipt_number: str):
 def history(request):
     """申込履歴: the line's applications, newest first, each with its first few providers and
     whether they were told (the receipt lists them all)."""
+    flows.forget_just_done(request)
     applications = LineApplications(request.line)
     page = Paginator(applications, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
     shown = items_of([a.pk for a in page.object_list], first=HISTORY_PROVIDERS_SHOWN)

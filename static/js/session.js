@@ -8,6 +8,10 @@
   var ended = box.querySelector("[data-session-state=ended]");
   var form = warning.querySelector("form");
   var warnBefore = Number(box.dataset.warnBefore) * 1000;
+  var here = location.pathname + location.search;
+  var login = ended.querySelector("[data-session-login]");
+  form.elements.next.value = here;
+  login.href += "?next=" + encodeURIComponent(here);
   var timers = [];
 
   function show(part) {

@@ -33,8 +33,10 @@ def open_usage_detail(page) -> None:
 
 
 def provider_row(page, provider):
-    """A provider's table row; サービス提供者名 reads 「W0099 NTT西日本(試験用)」."""
-    return page.get_by_role("row").filter(has_text=f"{provider.code} {provider.name}")
+    """A provider's row of a providers table (not of ご利用状況詳細's 工事中のお申し込み, which
+    names it too); サービス提供者名 reads 「W0099 NTT西日本(試験用)」."""
+    rows = page.get_by_role("row").and_(page.locator("[data-provider]"))
+    return rows.filter(has_text=f"{provider.code} {provider.name}")
 
 
 def tick(page, provider) -> None:
