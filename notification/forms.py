@@ -6,7 +6,7 @@ import unicodedata
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, pgettext
 
 from .models import BlockedMailDomain
 
@@ -30,12 +30,29 @@ _PHONE = re.compile(r"^0[0-9]*(-[0-9]+){0,2}$")
 
 MSG_NAME_REQUIRED = gettext_noop("お名前を入力してください。")
 MSG_NAME_LONG = gettext_noop("お名前は全角20文字以内で入力してください。（現在{n}文字）")
-MSG_SPECIAL_CHAR = gettext_noop(
-    "「{c}」は使用できない特殊な文字です。別の文字に置き換えてください。"
-)
-MSG_NOT_JIS = gettext_noop(
-    "「{c}」は使用できない文字です。JIS第1・第2水準の文字で入力してください。"
-)
+# Every character refused, once each, in the order typed, with the usual one to type instead.
+MSG_BAD_CHARS = gettext_noop("次の文字は使えません: {chars}")
+MSG_USE_INSTEAD = gettext_noop("{c}（「{instead}」をお使いください）")
+# The common substitutes: variant kanji of names for their JIS X 0208 forms, and the dashes for
+# the hyphen a half-width "-" becomes.
+SUBSTITUTES = {
+    "髙": "高",
+    "﨑": "崎",
+    "𠮷": "吉",
+    "德": "徳",
+    "濵": "浜",
+    "栁": "柳",
+    "瀨": "瀬",
+    "\ufa10": "塚",
+    "\ufa19": "神",
+    "\ufa1b": "福",
+    "－": "‐",
+    "−": "‐",
+    "—": "‐",
+    "―": "‐",
+    "㈱": "（株）",
+    "㈲": "（有）",
+}
 MSG_PHONE_REQUIRED = gettext_noop("ご連絡先電話番号を入力してください。")
 MSG_PHONE_FORMAT = gettext_noop(
     "ご連絡先電話番号は半角数字とハイフンで入力してください（例: 090-1234-5678）。"
@@ -74,13 +91,22 @@ def is_jis_x_0208(char: str) -> bool:
     return encoded[:3] in (b"\x1b$B", b"\x1b$@")
 
 
+def bad_chars(value: str) -> list[str]:
+    """The Shift_JIS round-trip characters and those outside JIS X 0208, once each, in order."""
+    found = dict.fromkeys(c for c in value if c in ROUND_TRIP_CHARS or not is_jis_x_0208(c))
+    return list(found)
+
+
 def check_jis_chars(value: str) -> None:
-    """Refuse the first character that is a Shift_JIS round-trip character or not JIS X 0208."""
-    for char in value:
-        if char in ROUND_TRIP_CHARS:
-            raise ValidationError(gettext(MSG_SPECIAL_CHAR).format(c=char), code="special_char")
-        if not is_jis_x_0208(char):
-            raise ValidationError(gettext(MSG_NOT_JIS).format(c=char), code="not_jis")
+    """Refuse every character that cannot be used, naming each one (one message)."""
+    chars = bad_chars(value)
+    if chars:
+        named = [
+            gettext(MSG_USE_INSTEAD).format(c=c, instead=SUBSTITUTES[c]) if c in SUBSTITUTES else c
+            for c in chars
+        ]
+        message = gettext(MSG_BAD_CHARS).format(chars=pgettext("list separator", "、").join(named))
+        raise ValidationError(message, code="bad_chars")
 
 
 def normalise_phone(value: str) -> str:
@@ -116,7 +142,7 @@ class ApplicantForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "email", "inputmode": "email"}),
     )
     wants_completion_mail = forms.ChoiceField(
-        label=gettext_lazy("工事完了通知を希望されますか?"),
+        label=gettext_lazy("※工事完了通知を希望されますか?"),
         choices=[("yes", gettext_lazy("希望する")), ("no", gettext_lazy("希望しない"))],
         widget=forms.RadioSelect,
         error_messages={

@@ -14,13 +14,12 @@ from notification.forms import (
     MSG_EMAIL_REQUIRED,
     MSG_NAME_LONG,
     MSG_NAME_REQUIRED,
-    MSG_NOT_JIS,
     MSG_PHONE_DIGITS,
     MSG_PHONE_FORMAT,
     MSG_PHONE_REQUIRED,
-    MSG_SPECIAL_CHAR,
     MSG_WANTS_REQUIRED,
     ROUND_TRIP_CHARS,
+    SUBSTITUTES,
     ApplicantForm,
 )
 from notification.models import BlockedMailDomain
@@ -82,14 +81,16 @@ def test_it_accepts_and_converts_names(typed, stored):
         ("ｱ" * 21, MSG_NAME_LONG.format(n=21)),
         ("あ" * 5000, MSG_NAME_LONG.format(n=5000)),
         ("～" * 21, MSG_NAME_LONG.format(n=21)),
-        ("髙橋", MSG_NOT_JIS.format(c="髙")),
-        ("山﨑", MSG_NOT_JIS.format(c="﨑")),
-        ("①番", MSG_NOT_JIS.format(c="①")),
-        ("㈱西日本", MSG_NOT_JIS.format(c="㈱")),
-        ("Ⅲ世", MSG_NOT_JIS.format(c="Ⅲ")),
-        ("太郎😀", MSG_NOT_JIS.format(c="😀")),
-        ("Café", MSG_NOT_JIS.format(c="é")),
-        ("𠮷野", MSG_NOT_JIS.format(c="𠮷")),
+        ("髙橋", "次の文字は使えません: 髙（「高」をお使いください）"),
+        ("山﨑", "次の文字は使えません: 﨑（「崎」をお使いください）"),
+        ("①番", "次の文字は使えません: ①"),
+        ("㈱西日本", "次の文字は使えません: ㈱（「（株）」をお使いください）"),
+        ("Ⅲ世", "次の文字は使えません: Ⅲ"),
+        ("太郎😀", "次の文字は使えません: 😀"),
+        ("Café", "次の文字は使えません: é"),
+        ("𠮷野", "次の文字は使えません: 𠮷（「吉」をお使いください）"),
+        # Every one named, once each, in the order typed.
+        ("髙橋～太郎～①", "次の文字は使えません: 髙（「高」をお使いください）、～、①"),
     ],
 )
 def test_it_refuses_bad_names(typed, message):
@@ -120,7 +121,8 @@ ROUND_TRIP = [
 @pytest.mark.parametrize(("char", "unicode_name"), ROUND_TRIP)
 def test_it_refuses_each_shift_jis_round_trip_character_by_name(char, unicode_name):
     assert unicodedata.name(char) == unicode_name
-    assert errors_of("name", name=f"西日本{char}太郎") == [MSG_SPECIAL_CHAR.format(c=char)]
+    named = f"{char}（「{SUBSTITUTES[char]}」をお使いください）" if char in SUBSTITUTES else char
+    assert errors_of("name", name=f"西日本{char}太郎") == [f"次の文字は使えません: {named}"]
 
 
 def test_the_round_trip_list_is_exactly_the_tested_characters():
@@ -128,7 +130,20 @@ def test_the_round_trip_list_is_exactly_the_tested_characters():
 
 
 def test_a_half_width_tilde_is_refused_as_the_full_width_one_it_becomes():
-    assert errors_of("name", name="taro~") == [MSG_SPECIAL_CHAR.format(c="～")]
+    assert errors_of("name", name="taro~") == ["次の文字は使えません: ～"]
+
+
+def test_every_substitute_is_a_character_the_rules_accept():
+    for char, instead in SUBSTITUTES.items():
+        assert errors_of("name", name=char)
+        assert clean(name=instead).is_valid(), (char, instead)
+
+
+def test_the_message_is_english_on_english_screens():
+    with translation.override("en"):
+        assert errors_of("name", name="髙橋～") == [
+            "These characters cannot be used: 髙 (please use “高”), ～"
+        ]
 
 
 @pytest.mark.parametrize(

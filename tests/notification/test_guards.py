@@ -373,7 +373,7 @@ def test_applicant_errors_show_next_to_the_field_and_keep_the_input(
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "「～」は使用できない特殊な文字です。" in html
+    assert "次の文字は使えません: ～" in html
     assert "ご連絡先電話番号は0から始まる10桁または11桁の数字で入力してください。" in html
     assert "携帯電話のメールアドレスはご利用になれません。" in html
     assert "工事完了通知を希望されるかどうかを選択してください。" in html

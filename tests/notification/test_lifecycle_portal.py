@@ -85,6 +85,8 @@ def test_switching_off_shows_変更中_and_工事中_then_nothing_left(
     submit(alice, agreement, "stop", providers)
     assert top_status(alice_client) == "変更中"
     detail = alice_client.get(reverse("notification:usage_detail")).content.decode()
+    assert "工事中のお申し込み" in detail
+    detail = detail.split('data-testid="pending-table"')[0]  # the 通知する table alone
     assert detail.count('<td class="status">工事中</td>') == 2
 
     call_command("worker", "--once")
