@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -32,3 +33,18 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Visit(models.Model):
+    """The write page's log: 100,000 rows, two indexes besides the key, a row added per request
+    for the logged-in user, as a look-up adds one for its line."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+    path = models.CharField(max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "at"]), models.Index(fields=["at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.path}"

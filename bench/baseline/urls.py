@@ -5,4 +5,5 @@ from . import views
 urlpatterns = [
     path("db/", views.db),
     path("session/", views.session),
+    path("write/", views.write),
 ]

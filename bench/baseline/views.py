@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from .models import Customer, Item, Order
+from .models import Customer, Item, Order, Visit
 
 ROWS = 100_000
 CATEGORIES = ROWS // 40
@@ -23,4 +23,12 @@ def db(request):
 @login_required
 def session(request):
     """A logged-in database session and its user, as plain text."""
+    return HttpResponse(f"{request.user.username}\n", content_type="text/plain")
+
+
+@login_required
+def write(request):
+    """A logged-in database session, then one row inserted, committed on its own before the
+    answer (PostgreSQL's default synchronous_commit: durably), as a look-up logs a disclosure."""
+    Visit.objects.create(user=request.user, path=request.path)
     return HttpResponse(f"{request.user.username}\n", content_type="text/plain")
