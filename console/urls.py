@@ -16,6 +16,7 @@ urlpatterns = [
     path("endpoint/", views.endpoint, name="endpoint"),
     path("endpoint/rotate/", views.endpoint_rotate, name="endpoint_rotate"),
     path("endpoint/test/", views.endpoint_test, name="endpoint_test"),
+    path("endpoint/resume/", views.endpoint_resume, name="endpoint_resume"),
     path("events/", views.events, name="events"),
     path("events/resend-failed/", views.events_resend_failed, name="events_resend_failed"),
     path("events/<int:pk>/", views.event, name="event"),

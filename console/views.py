@@ -32,6 +32,7 @@ from providers.webhooks import (
     UnsafeURL,
     redeliver,
     register_endpoint,
+    resume_endpoint,
     rotate_secret,
     send_test,
 )
@@ -268,6 +269,27 @@ def endpoint_test(request):
                 error=attempt.error, ms=attempt.latency_ms
             ),
         )
+    return redirect("console:endpoint")
+
+
+@provider_required
+@require_POST
+def endpoint_resume(request):
+    """【再開】: a disabled endpoint is sent to again, what is pending first."""
+    current = _endpoint_of(request)
+    if current is None or current.disabled_at is None:
+        return redirect("console:endpoint")
+    with transaction.atomic():
+        pending = resume_endpoint(current)
+        audit.record(
+            request, Action.RESUME_ENDPOINT, current, provider=request.provider, pending=pending
+        )
+    messages.success(
+        request,
+        gettext("通知先URLへの送信を再開しました。送信待ちの通知{count}件から送ります。").format(
+            count=pending
+        ),
+    )
     return redirect("console:endpoint")
 
 

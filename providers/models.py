@@ -184,6 +184,11 @@ class Endpoint(models.Model):
     )
     url = models.URLField("通知先URL", max_length=500)
     created_at = models.DateTimeField("登録日時", default=timezone.now)
+    # Since when every attempt has failed (none since a success); past 5 days it is disabled,
+    # as Svix does, and nothing is sent until the provider or an operator resumes it.
+    failing_since = models.DateTimeField("失敗が続いている (から)", null=True, blank=True)
+    failure_mailed_on = models.DateField("失敗を知らせた日", null=True, blank=True)
+    disabled_at = models.DateTimeField("停止日時", null=True, blank=True)
 
     class Meta:
         verbose_name = "通知先URL"

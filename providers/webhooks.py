@@ -37,6 +37,7 @@ from ops import metrics
 from .addresses import is_public as _is_public
 from .models import DeliveryAttempt, Disclosure, Endpoint, EndpointSecret, WebhookEvent
 from .services import delete_in_batches, retention_start
+from .signals import endpoint_failing
 
 logger = logging.getLogger("providers.webhooks")
 
@@ -44,6 +45,8 @@ SECRET_BYTES = 32
 MAX_ERROR_LENGTH = 500
 # The first bytes of a receiver's answer kept with each attempt, for the provider to see.
 RESPONSE_BODY_KEPT = 1024
+# An endpoint whose every attempt has failed this long is disabled (as Svix does).
+DISABLE_AFTER = timedelta(days=5)
 # While deliveries are in flight, how often the worker looks for events that became due.
 RECHECK_SECONDS = 0.5
 Type = WebhookEvent.Type
@@ -203,8 +206,9 @@ def event_body(event: WebhookEvent) -> str:
 
 def claim_next(*, now: datetime | None = None) -> WebhookEvent | None:
     """Take one due event for delivery, for the lease. Due: pending, its time come, not held by
-    another worker, no earlier pending event for the same (provider, line), and no delivery to
-    the same provider in flight (a slow provider holds up only itself)."""
+    another worker, no earlier pending event for the same (provider, line), no delivery to
+    the same provider in flight (a slow provider holds up only itself), and the provider's
+    endpoint not disabled (_track_health)."""
     now = now or timezone.now()
     earlier_pending = WebhookEvent.objects.filter(
         provider=OuterRef("provider"),
@@ -215,6 +219,7 @@ def claim_next(*, now: datetime | None = None) -> WebhookEvent | None:
     provider_busy = WebhookEvent.objects.filter(
         provider=OuterRef("provider"), state=State.PENDING, claimed_until__gt=now
     )
+    disabled = Endpoint.objects.filter(provider=OuterRef("provider"), disabled_at__isnull=False)
     with transaction.atomic():
         event = (
             WebhookEvent.objects.select_for_update(skip_locked=True)
@@ -222,6 +227,7 @@ def claim_next(*, now: datetime | None = None) -> WebhookEvent | None:
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
             .exclude(Exists(earlier_pending))
             .exclude(Exists(provider_busy))
+            .exclude(Exists(disabled))
             .order_by("next_attempt_at", "id")
             .first()
         )
@@ -258,7 +264,7 @@ def deliver(event: WebhookEvent) -> DeliveryAttempt:
         except (OSError, http.client.HTTPException) as exc:
             error = f"接続できませんでした: {_reason(exc)}"
     latency_ms = round((time.monotonic() - started) * 1000)
-    return _record(
+    attempt = _record(
         event,
         status=status,
         error=error,
@@ -266,6 +272,9 @@ def deliver(event: WebhookEvent) -> DeliveryAttempt:
         latency_ms=latency_ms,
         response_body=_body_text(body),
     )
+    if endpoint is not None:
+        _track_health(endpoint, attempt)
+    return attempt
 
 
 class DeadlinePassed(Exception):
@@ -416,6 +425,47 @@ def _record(
     if delivered:
         logger.info("即時通知 %s: 送信 (%s, %dミリ秒)", event, status, latency_ms)
     return attempt
+
+
+def _track_health(endpoint: Endpoint, attempt: DeliveryAttempt) -> None:
+    """A success ends a run of failures. A failure starts one, is told at most once a day
+    (endpoint_failing: the provider's users and the operators are mailed), and disables the
+    endpoint once every attempt has failed for DISABLE_AFTER."""
+    rows = Endpoint.objects.filter(pk=endpoint.pk)
+    if attempt.succeeded:
+        rows.filter(failing_since__isnull=False).update(failing_since=None)
+        return
+    today = timezone.localdate(attempt.at)
+    with transaction.atomic():
+        current = rows.select_for_update().first()
+        if current is None or current.disabled_at is not None:
+            return
+        current.failing_since = current.failing_since or attempt.at
+        first_today = current.failure_mailed_on != today
+        disabled = attempt.at - current.failing_since >= DISABLE_AFTER
+        if first_today:
+            current.failure_mailed_on = today
+        if disabled:
+            current.disabled_at = timezone.now()
+            logger.error("通知先URL %s: %s から送信できず停止", current, current.failing_since)
+        current.save(update_fields=["failing_since", "failure_mailed_on", "disabled_at"])
+    if first_today or disabled:
+        endpoint_failing.send(sender=Endpoint, endpoint=current, attempt=attempt, disabled=disabled)
+
+
+def resume_endpoint(endpoint: Endpoint, *, now: datetime | None = None) -> int:
+    """再開: send to a disabled endpoint again, starting with what is pending (at once, in the
+    order per line claim_next keeps). Returns how many events are pending."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        Endpoint.objects.filter(pk=endpoint.pk).update(
+            disabled_at=None, failing_since=None, failure_mailed_on=None
+        )
+        pending = WebhookEvent.objects.filter(
+            provider_id=endpoint.provider_id, state=State.PENDING
+        ).update(next_attempt_at=now, claimed_until=None)
+    endpoint.refresh_from_db()
+    return pending
 
 
 def _lease() -> timedelta:

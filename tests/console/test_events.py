@@ -34,9 +34,8 @@ def make_event(provider, line=None, *, type=Type.ENABLED, state=State.PENDING, a
         webhook_id=f"msg_{next(_n):032x}",
         data=data,
         created_at=at,
-        next_attempt_at=at,
         state=state,
-        **fields,
+        **{"next_attempt_at": at, **fields},
     )
 
 
