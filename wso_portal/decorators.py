@@ -8,6 +8,22 @@ from django.utils.translation import gettext, gettext_noop
 from .models import SubscriberLine
 
 LINE_UNAVAILABLE = gettext_noop("ご利用の回線は現在ご利用いただけません。")
+LINE_SUSPENDED = gettext_noop("ご利用の回線は現在ご利用を停止しているため、ログインできません。")
+LINE_CANCELLED = gettext_noop("ご利用の回線はご解約済みのため、ログインできません。")
+# Where a subscriber whose line cannot log in is sent (NTT西日本's お問い合わせセンター).
+CONTACT = gettext_noop(
+    "お問い合わせは、NTT西日本 お問い合わせセンター（0120-116116、受付時間 午前9時～午後5時、"
+    "年末年始を除く）までご連絡ください。"
+)
+
+
+def line_unavailable(line) -> str:
+    """Why the line cannot be used, and whom to ask, in the screens' language."""
+    reason = {
+        SubscriberLine.Status.SUSPENDED: LINE_SUSPENDED,
+        SubscriberLine.Status.CANCELLED: LINE_CANCELLED,
+    }.get(getattr(line, "status", None), LINE_UNAVAILABLE)
+    return f"{gettext(reason)}{gettext(CONTACT)}"
 
 
 def line_required(view):
@@ -26,7 +42,7 @@ def line_required(view):
             return render(request, "portal/staff_forbidden.html", status=403)
         if line is None or line.status != SubscriberLine.Status.ACTIVE:
             auth.logout(request)
-            messages.error(request, gettext(LINE_UNAVAILABLE))
+            messages.error(request, line_unavailable(line))
             return redirect("portal:login")
         request.line = line
         return view(request, *args, **kwargs)

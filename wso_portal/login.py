@@ -30,7 +30,7 @@ from ops import metrics
 
 from . import rates
 from .backends import check_access_key
-from .decorators import LINE_UNAVAILABLE
+from .decorators import line_unavailable
 from .models import Lockout, LoginAttempt, SubscriberLine, address_lock_key
 
 logger = logging.getLogger("wso_portal.login")
@@ -173,16 +173,37 @@ class Checked:
     message: str = ""
 
 
-def locked_message(until: datetime) -> str:
-    minutes = max(1, settings.WSO_LOCKOUT_SECONDS // 60)
-    local = timezone.localtime(until)
-    return gettext(
-        "ログインに{failures}回続けて失敗したため、{minutes}分間ログインを停止しています。"
-        "{time}以降に再度お試しください。"
-    ).format(
+# A lock's message says what caused it, and no more: the account's own failures, those from the
+# client's address (several accounts tried from one place), or neither where the account was
+# locked with an address that failed (seen from elsewhere, its own count is not claimed).
+LOCKED_BY_ACCOUNT = gettext_noop(
+    "{account}でのログインに{failures}回続けて失敗したため、{minutes}分間ログインを停止しています。"
+    "{time}以降に再度お試しください。"
+)
+LOCKED_BY_ADDRESS = gettext_noop(
+    "ご利用の接続元からのログインに{failures}回続けて失敗したため、"
+    "{minutes}分間この接続元からのログインを停止しています。{time}以降に再度お試しください。"
+)
+LOCKED_ACCOUNT = gettext_noop(
+    "{account}でのログインを一時的に停止しています。{time}以降に再度お試しください。"
+)
+ACCOUNT_NAMES = {LoginAttempt.Kind.LINE: gettext_noop("このフレッツナンバー")}
+OTHER_ACCOUNT = gettext_noop("このアカウント")
+BY_ACCOUNT, BY_ADDRESS, BY_NEITHER = "account", "address", "neither"
+
+
+def locked_message(until: datetime, *, cause: str, kind: str = LoginAttempt.Kind.LINE) -> str:
+    """cause: BY_ACCOUNT, BY_ADDRESS or BY_NEITHER; kind: the account's (LoginAttempt.Kind)."""
+    template = {
+        BY_ACCOUNT: LOCKED_BY_ACCOUNT,
+        BY_ADDRESS: LOCKED_BY_ADDRESS,
+        BY_NEITHER: LOCKED_ACCOUNT,
+    }[cause]
+    return gettext(template).format(
+        account=gettext(ACCOUNT_NAMES.get(kind, OTHER_ACCOUNT)),
         failures=settings.WSO_LOCKOUT_FAILURES,
-        minutes=minutes,
-        time=dateformat.format(local, gettext("H時i分")),
+        minutes=max(1, settings.WSO_LOCKOUT_SECONDS // 60),
+        time=dateformat.format(timezone.localtime(until), gettext("H時i分")),
     )
 
 
@@ -204,7 +225,7 @@ def attempt(request: HttpRequest, flets_number: str, access_key: str) -> LoginRe
         if line is None:
             return Checked(Outcome.WRONG, message=WRONG_PAIR)
         if line.status != SubscriberLine.Status.ACTIVE:
-            return Checked(Outcome.UNAVAILABLE, message=LINE_UNAVAILABLE)
+            return Checked(Outcome.UNAVAILABLE, message=line_unavailable(line))
         return Checked(Outcome.SUCCESS, user=line.user)
 
     account = Account(LoginAttempt.Kind.LINE, flets_number)
@@ -267,19 +288,20 @@ def _attempt(
     lock = _active_lock(Lockout.Kind.ADDRESS, address_lock_key(address), now)
     if lock:
         _record(account, address, Outcome.LOCKED)
-        return _refuse(account, address, Outcome.LOCKED, locked_message(lock.until))
+        return _refuse(account, address, Outcome.LOCKED, _lock_message(lock, account))
 
     if outside_own_line is not None and outside_own_line(address):
         _record(account, address, Outcome.NOT_OWN_LINE)
         if _failures(address=address, now=now) >= settings.WSO_LOCKOUT_FAILURES:
             until = _lock(address=address, now=now)
-            return _refuse(account, address, Outcome.LOCKED, locked_message(until))
+            message = locked_message(until, cause=BY_ADDRESS, kind=account.kind)
+            return _refuse(account, address, Outcome.LOCKED, message)
         return _refuse(account, address, Outcome.NOT_OWN_LINE, NOT_OWN_LINE)
 
     lock = _active_lock(account.kind, account.name, now)
     if lock:
         _record(account, address, Outcome.LOCKED)
-        return _refuse(account, address, Outcome.LOCKED, locked_message(lock.until))
+        return _refuse(account, address, Outcome.LOCKED, _lock_message(lock, account))
 
     # Concurrent guesses: each one is counted before its key is checked and stays counted, so
     # at most WSO_LOCKOUT_FAILURES of them get that far; the lock is looked at again after
@@ -288,15 +310,14 @@ def _attempt(
     if _over_limit(account, address, now, allowed=settings.WSO_LOCKOUT_FAILURES):
         pending.reason = Outcome.OVER_LIMIT
         pending.save(update_fields=["reason"])
-        until = _lock(account=account, address=address, now=now)
-        return _refuse(account, address, Outcome.LOCKED, locked_message(until))
+        return _lock_now(account, address, now, allowed=settings.WSO_LOCKOUT_FAILURES)
     lock = _active_lock(account.kind, account.name, timezone.now()) or _active_lock(
         Lockout.Kind.ADDRESS, address_lock_key(address), timezone.now()
     )
     if lock:
         pending.reason = Outcome.LOCKED
         pending.save(update_fields=["reason"])
-        return _refuse(account, address, Outcome.LOCKED, locked_message(lock.until))
+        return _refuse(account, address, Outcome.LOCKED, _lock_message(lock, account))
 
     checked = check()
     pending.reason = checked.outcome
@@ -308,9 +329,35 @@ def _attempt(
     if checked.outcome in _COUNTED_FOR_ACCOUNT and _over_limit(
         account, address, now, allowed=settings.WSO_LOCKOUT_FAILURES - 1
     ):
-        until = _lock(account=account, address=address, now=now)
-        return _refuse(account, address, Outcome.LOCKED, locked_message(until))
+        return _lock_now(account, address, now, allowed=settings.WSO_LOCKOUT_FAILURES - 1)
     return _refuse(account, address, checked.outcome, checked.message)
+
+
+def _lock_now(account: Account, address: str, now: datetime, *, allowed: int) -> LoginResult:
+    """Lock the account and the address, saying which of the two counts went over."""
+    cause = BY_ACCOUNT if _failures(account=account, now=now) > allowed else BY_ADDRESS
+    until = _lock(account=account, address=address, now=now)
+    return _refuse(
+        account, address, Outcome.LOCKED, locked_message(until, cause=cause, kind=account.kind)
+    )
+
+
+def _lock_message(lock: Lockout, account: Account) -> str:
+    """An active lock's message: an account lock claims the account's failures only when they
+    reached the limit by the time it was set."""
+    if lock.kind == Lockout.Kind.ADDRESS:
+        cause = BY_ADDRESS
+    else:
+        since = lock.created_at - timedelta(seconds=settings.WSO_LOCKOUT_WINDOW_SECONDS)
+        own = LoginAttempt.objects.filter(
+            kind=account.kind,
+            flets_number=account.name,
+            at__gt=since,
+            at__lte=lock.created_at,
+            reason__in=_COUNTED_FOR_ACCOUNT,
+        ).count()
+        cause = BY_ACCOUNT if own >= settings.WSO_LOCKOUT_FAILURES else BY_NEITHER
+    return locked_message(lock.until, cause=cause, kind=account.kind)
 
 
 def _refuse(account: Account, address: str, outcome: str, message: str) -> LoginResult:

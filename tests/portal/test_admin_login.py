@@ -76,7 +76,7 @@ def test_it_refuses_the_right_password_after_twelve_wrong_ones(client, operator,
     response = admin_login(client, "operator", PASSWORD)
     assert response.status_code == 200
     assert "5回続けて失敗" in errors_of(response)[0]
-    assert "15分間ログインを停止しています。" in errors_of(response)[0]
+    assert "15分間この接続元からのログインを停止しています。" in errors_of(response)[0]
     assert logged_in_as(client) is None
     assert set(Lockout.objects.values_list("kind", "key")) == {
         ("operator", "operator"),
