@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test e2e lint format migrations-check clean fuzz bench bench-scale bench-tools messages
+.PHONY: install run demo test e2e lint format migrations-check clean fuzz bench bench-scale bench-tools messages prod-local
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) is required (Python 3.11)" >&2; exit 1; }
@@ -66,6 +66,11 @@ bench-tools:
 	@command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] || { echo "error: make bench needs wrk: apt-get install wrk" >&2; exit 1; }; \
 	  apt-get install -y -q wrk >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }; }
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "error: make bench needs PostgreSQL on 127.0.0.1:5432" >&2; exit 1; }
+
+# The production topology as processes here (scripts/prod-local): PgBouncer in transaction mode,
+# two web instances, two workers, production settings. Ctrl+C stops all of it.
+prod-local: install
+	scripts/prod-local
 
 lint: install
 	$(VENV)/bin/ruff check .

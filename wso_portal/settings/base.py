@@ -101,6 +101,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # use (psycopg's default), so PostgreSQL plans it once per connection instead of on every
     # request. Planning costs more than running most of them. Needs server-side binding.
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+# Behind PgBouncer in transaction mode each transaction gets whichever server connection is free:
+# a statement prepared on one is unknown on the next (unless PgBouncer is 1.21 or later with
+# max_prepared_statements: then WSO_DB_PREPARE=1), and a server-side cursor outlives the
+# transaction that opened it. docs/operations.md, "PgBouncer".
+WSO_DB_TRANSACTION_POOLING = env_bool("WSO_DB_TRANSACTION_POOLING", False)
+if DATABASES["default"]["ENGINE"] == "wso_portal.postgresql" and WSO_DB_TRANSACTION_POOLING:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if not env_bool("WSO_DB_PREPARE", False):
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
