@@ -254,3 +254,14 @@ def test_production_settings_require_the_code():
     os.environ.setdefault("SECRET_KEY", "x")
     prod = importlib.import_module("wso_portal.settings.prod")
     assert prod.WSO_CONSOLE_REQUIRE_MFA is True
+
+
+def test_the_console_speaks_english_through_the_language_switch(client, carol, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(LOGIN).content.decode()
+    assert "Provider console login" in html and "Email address" in html
+    response = log_in(client, carol.email, "wrong")
+    assert errors_of(response) == ["The email address or password is incorrect."]
+    log_in(client, carol.email, PASSWORD)
+    html = client.get(reverse("console:keys")).content.decode()
+    assert "Issue an API key" in html and "Webhook events" in html
