@@ -36,9 +36,11 @@ def cells(html: str, column: str) -> dict[str, str]:
 
 
 def listed(html: str) -> dict[str, str]:
-    """申込履歴: each provider's 「name: 済 …」 line, by provider code."""
-    rows = re.findall(r'<li data-provider="([A-Z][0-9]{4})">(.*?)</li>', html, re.S)
-    return {code: row.split(": ", 1)[1].strip() for code, row in rows}
+    """申込履歴: each provider's 通知先への連絡 line (「済 …」), by provider code."""
+    rows = re.findall(
+        r'<span class="visually-hidden">([A-Z][0-9]{4}): </span>(.*?)</li>', html, re.S
+    )
+    return {code: row.strip() for code, row in rows}
 
 
 def tell(application, code: str, state: str) -> WebhookEvent:

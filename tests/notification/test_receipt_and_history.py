@@ -185,3 +185,19 @@ def test_history_lists_each_applications_first_providers_by_code_not_by_when_add
     assert "ほか1件" in rows[first.receipt_number] and "4件" in rows[first.receipt_number]
     assert re.findall(r'data-provider="(\w+)"', rows[second.receipt_number]) == ["K0009"]
     assert "ほか" not in rows[second.receipt_number]
+
+
+def test_the_history_names_the_providers_as_code_and_name_in_a_column_of_their_own(
+    alice_client, alice, agreement
+):
+    provider = make_provider(code="W0099", name="NTT西日本(試験用)")
+    application = make_application(alice, [provider], agreement=agreement)
+    html = alice_client.get(reverse("notification:history")).content.decode()
+    head = html.split("<thead>")[1].split("</thead>")[0]
+    columns = re.findall(r'<th scope="col">([^<]+)</th>', head)
+    assert columns[-2:] == ["サービス提供者", "通知先への連絡"]
+    row = re.search(rf'<tr data-receipt="{application.receipt_number}">(.*?)</tr>', html, re.S)[1]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    assert len(cells) == len(columns)
+    assert '<li data-provider="W0099">W0099 NTT西日本(試験用)</li>' in cells[-2]
+    assert "NTT西日本(試験用)" not in cells[-1]  # the notices column says 済 / 未 / － only
