@@ -34,7 +34,15 @@ from ..models import (
     EndpointSecret,
     WebhookEvent,
 )
-from ..webhooks import UnsafeURL, check_url, redeliver, register_endpoint, rotate_secret, send_test
+from ..webhooks import (
+    UnsafeURL,
+    check_url,
+    redeliver,
+    register_endpoint,
+    resume_endpoint,
+    rotate_secret,
+    send_test,
+)
 from .common import StepPageMixin, provider_lookup
 
 SECRET_SHOWN = 10  # 「whsec_」 and 4 characters: enough to tell two secrets apart, never to sign
@@ -110,13 +118,21 @@ class EndpointAdmin(CheckedInputMixin, StepPageMixin, ProviderColumnsMixin, admi
     「署名鍵を更新」 makes another, shown once, while the old one keeps signing for a while."""
 
     form = EndpointForm
-    list_display = ["provider_code", "provider_name", "url", "live_secrets", "created_at"]
+    list_display = [
+        "provider_code",
+        "provider_name",
+        "url",
+        "live_secrets",
+        "created_at",
+        "failing_since",
+        "disabled_at",
+    ]
     list_select_related = ["provider"]
     search_fields = ["provider__code", "provider__name", "url"]
     search_help_text = "事業者コード、サービス提供者名または通知先URLで検索します。"
     autocomplete_fields = ["provider"]
     inlines = [EndpointSecretInline]
-    actions = ["rotate_secrets", "send_test_events"]
+    actions = ["rotate_secrets", "send_test_events", "resume_endpoints"]
 
     def get_queryset(self, request):
         live = _live_secrets(timezone.now()).order_by("-created_at", "-id")
@@ -127,11 +143,13 @@ class EndpointAdmin(CheckedInputMixin, StepPageMixin, ProviderColumnsMixin, admi
         )
 
     def get_fields(self, request, obj=None):
-        return ["provider", "url", "created_at"] if obj is not None else ["provider", "url"]
+        if obj is None:
+            return ["provider", "url"]
+        return ["provider", "url", "created_at", "failing_since", "disabled_at"]
 
     def get_readonly_fields(self, request, obj=None):
         # The secrets belong to the provider: a URL is changed, never moved to another provider.
-        return ["provider", "created_at"] if obj is not None else []
+        return ["provider", "created_at", "failing_since", "disabled_at"] if obj is not None else []
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
@@ -262,6 +280,27 @@ class EndpointAdmin(CheckedInputMixin, StepPageMixin, ProviderColumnsMixin, admi
             title,
             issued=issued,
             overlap_ends=overlap_ends,
+        )
+
+    # 再開: a disabled endpoint (every attempt failed for 5 days) is sent to again.
+
+    @admin.action(description="送信を再開 (停止中の通知先URL)", permissions=["rotate"])
+    def resume_endpoints(self, request, queryset):
+        resumed = 0
+        for endpoint in queryset.filter(disabled_at__isnull=False).select_related("provider"):
+            with transaction.atomic():
+                pending = resume_endpoint(endpoint)
+                audit.record(
+                    request,
+                    AuditEntry.Action.RESUME_ENDPOINT,
+                    endpoint,
+                    provider=endpoint.provider.code,
+                    pending=pending,
+                )
+                self.log_change(request, endpoint, f"送信を再開しました (送信待ち {pending}件)")
+            resumed += 1
+        self.message_user(
+            request, f"{resumed}件の通知先URLへの送信を再開しました。", messages.SUCCESS
         )
 
     # テスト送信: one `test` event, posted while the operator waits.

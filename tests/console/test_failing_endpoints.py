@@ -112,3 +112,16 @@ def test_resume_never_touches_another_providers_endpoint(carol_client, other_pro
     Endpoint.objects.filter(pk=theirs.pk).update(disabled_at=timezone.now())
     carol_client.post(reverse("console:endpoint_resume"))
     assert Endpoint.objects.get(pk=theirs.pk).disabled_at is not None
+
+
+def test_an_operator_resumes_it_in_the_admin_too(admin_client, failing, w0099):
+    Endpoint.objects.filter(pk=failing.pk).update(disabled_at=timezone.now())
+    page = admin_client.get(reverse("admin:providers_endpoint_changelist")).content.decode()
+    assert "停止日時" in page
+    admin_client.post(
+        reverse("admin:providers_endpoint_changelist"),
+        {"action": "resume_endpoints", "_selected_action": [failing.pk]},
+    )
+    assert Endpoint.objects.get().disabled_at is None
+    entry = AuditEntry.objects.get(action="resume_endpoint")
+    assert entry.operator == "operator" and entry.details["provider"] == "W0099"

@@ -74,3 +74,28 @@ def test_another_providers_key_is_a_404(carol_client, other_provider):
 
 def test_issuing_is_post_only(carol_client):
     assert carol_client.get(ISSUE).status_code == 405
+
+
+def test_a_key_issued_here_answers_the_api_and_once_revoked_gets_401(carol_client, client, w0099):
+    from tests.factories import make_line, set_notify
+
+    line = make_line()
+    set_notify(line, w0099)
+    html = carol_client.post(ISSUE).content.decode()
+    plain = re.search(r'data-testid="new-key">(wso_[A-Za-z0-9_-]{43})<', html)[1]
+    address = str(line.network.network_address + 1)
+
+    def look_up():
+        return client.post(
+            "/api/v1/lookups",
+            {"addresses": [address]},
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {plain}"},
+        )
+
+    assert look_up().json()["results"][0]["customer_id"] == line.customer_id
+    key = ProviderKey.objects.get(provider=w0099)
+    carol_client.post(reverse("console:key_revoke", args=[key.pk]), {"confirm": "yes"})
+    assert look_up().status_code == 401
+    html = carol_client.get(reverse("console:disclosures")).content.decode()
+    assert address in html and key.display_prefix in html  # the look-up, in 照会履歴
