@@ -6,6 +6,7 @@ The specification's fields come first. Two extension members follow, which the s
 allows beside its own: `agreement` (the version agreed to, with a SHA-256 of its exact text as
 stored, so the text at `textUrl` can be checked against the record) and `application` (the
 受付番号 and each provider with the setting applied for, 通知する or 通知しない).
+Each provider is a purpose of its own, disclosed to as a third party (thirdPartyName).
 """
 
 import hashlib
@@ -13,8 +14,6 @@ import uuid
 from collections.abc import Iterable
 
 from django.utils import timezone
-
-from notification.models import Direction
 
 from . import controller
 
@@ -44,9 +43,6 @@ def consent_receipt(application, items: Iterable, *, policy_url: str, text_url: 
     version = application.agreement_version
     providers = [item.provider for item in items]
     setting = controller.SETTING[application.direction]
-    # An application to 通知する tells its providers the お客様ID; one to 通知しない stops that,
-    # so it discloses nothing to them.
-    discloses = application.direction == Direction.NOTIFY and bool(providers)
     purpose = {
         "purpose": controller.PURPOSE,
         "purposeCategory": list(controller.PURPOSE_CATEGORY),
@@ -54,10 +50,15 @@ def consent_receipt(application, items: Iterable, *, policy_url: str, text_url: 
         "piiCategory": list(controller.PII_CATEGORY),
         "primaryPurpose": True,
         "termination": controller.TERMINATION,
-        "thirdPartyDisclosure": discloses,
     }
-    if discloses:
-        purpose["thirdPartyName"] = "、".join(_provider_label(p) for p in providers)
+    # What is consented to is the 同意書's purpose: telling the named provider (a third party)
+    # the お客様ID. That holds for an application to 通知しない too, whose consent covers the
+    # disclosure it ends; what was applied for is the `application` member's. One purpose for
+    # each provider, naming it.
+    purposes = [
+        {**purpose, "thirdPartyDisclosure": True, "thirdPartyName": _provider_label(p)}
+        for p in providers
+    ] or [{**purpose, "thirdPartyDisclosure": False}]
     return {
         "version": controller.CONSENT_RECEIPT_VERSION,
         "jurisdiction": controller.JURISDICTION,
@@ -78,7 +79,7 @@ def consent_receipt(application, items: Iterable, *, policy_url: str, text_url: 
             }
         ],
         "policyUrl": policy_url,
-        "services": [{"service": controller.SERVICE, "purposes": [purpose]}],
+        "services": [{"service": controller.SERVICE, "purposes": purposes}],
         "sensitive": False,
         "agreement": {
             "version": version.version,
