@@ -109,6 +109,12 @@ def walk(page, receiver, check) -> None:
     check("console-endpoint-tested")
     page.get_by_role("link", name="署名鍵を更新").click()
     check("console-rotate")
+    stop_the_endpoint()
+    page.get_by_role("link", name="通知先URL").click()
+    expect(page.get_by_test_id("endpoint-disabled")).to_be_visible()
+    check("console-endpoint-disabled")
+    page.get_by_role("button", name="再開").click()
+    expect(page.get_by_text("通知先URLへの送信を再開しました")).to_be_visible()
 
     deliver_one_event()
     page.get_by_role("link", name="即時通知の履歴").click()
@@ -122,6 +128,17 @@ def walk(page, receiver, check) -> None:
     check("console-docs")
     page.get_by_role("button", name="ログアウト").click()
     expect(page.get_by_role("heading", name="事業者ポータル ログイン")).to_be_visible()
+
+
+def stop_the_endpoint():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from providers.models import Endpoint
+
+    now = timezone.now()
+    Endpoint.objects.update(failing_since=now - timedelta(days=5), disabled_at=now)
 
 
 def deliver_one_event():
