@@ -34,6 +34,7 @@ def _allowed_networks() -> list:
 def metrics_view(request) -> HttpResponse:
     """Only for loopback and WSO_METRICS_ALLOWED: anyone else is told there is nothing here."""
     address = ipaddress.ip_address(client_address(request))
+    address = getattr(address, "ipv4_mapped", None) or address  # a dual-stack socket's 127.0.0.1
     if not address.is_loopback and not any(address in net for net in _allowed_networks()):
         return HttpResponseNotFound()
     return HttpResponse(metrics.exposition(), content_type="text/plain; version=0.0.4")

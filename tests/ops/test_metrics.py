@@ -86,6 +86,11 @@ def test_it_serves_loopback(client, db):
     assert not response.cookies
 
 
+def test_it_serves_loopback_on_a_dual_stack_socket(db):
+    assert Client(REMOTE_ADDR="::ffff:127.0.0.1").get("/metrics").status_code == 200
+    assert Client(REMOTE_ADDR="::1").get("/metrics").status_code == 200
+
+
 def test_it_is_a_404_for_anyone_else(db):
     assert Client(REMOTE_ADDR="192.0.2.10").get("/metrics").status_code == 404
 
