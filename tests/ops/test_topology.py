@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.processes import BASE_DIR, wait_for
 
@@ -203,6 +204,7 @@ def topology(tmp_path):
             "env": env,
             "database": database,
             "process": process,
+            "worker_metrics": (metrics_a, metrics_b),
         }
     finally:
         if process.poll() is None:
@@ -309,6 +311,27 @@ def test_the_topology_serves_through_pgbouncer_only(topology):
     assert len(sent) == 2
     assert sorted(receiver.ids) == sorted(webhook_id for (webhook_id,) in sent)
     receiver.shutdown()
+
+    # Each process counts its own: the workers' counts add up to what happened, and each web
+    # instance counted its own look-up batch.
+    def scraped(port: int, path: str) -> dict:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", path)
+        text = connection.getresponse().read().decode()
+        connection.close()
+        return {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+        }
+
+    worker_metrics = [scraped(int(p), "/") for p in topology["worker_metrics"]]
+    completed = ("wso_applications_total", (("state", "completed"),))
+    delivered = ("wso_webhook_deliveries_total", (("result", "delivered"),))
+    assert sum(m.get(completed, 0) for m in worker_metrics) == 3
+    assert sum(m.get(delivered, 0) for m in worker_metrics) == 2
+    for port in ports:
+        assert scraped(port, "/metrics")[("wso_lookups_total", (("outcome", "notified"),))] == 1
 
     logs_so_far = "".join(path.read_text(errors="replace") for path in state.glob("*.log"))
     assert "Traceback" not in logs_so_far
