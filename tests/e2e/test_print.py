@@ -70,3 +70,28 @@ def test_the_printed_receipt_is_the_receipt_alone_on_one_a4_page(page):
         check=True,
     )
     assert (ARTIFACTS / "receipt.png").stat().st_size > 10_000
+
+
+def test_the_printed_header_keeps_the_ntt_mark_and_lines_up_with_the_receipt(page):
+    make_agreement()
+    alice = make_line(access_key=KEY)
+    provider = make_provider()
+    set_notify(alice, provider)
+    log_in(page, alice, KEY)
+    open_usage_detail(page)
+    apply(page, [provider], to="通知しない")
+    page.emulate_media(media="print")
+
+    def left(locator) -> float:
+        return locator.evaluate("el => el.getBoundingClientRect().left")
+
+    brand = page.locator(".brand")
+    assert left(brand) == left(page.get_by_role("heading", level=1))
+    assert left(brand) == left(page.get_by_test_id("receipt"))
+    mark = page.locator(".brand__mark")
+    assert mark.evaluate("el => getComputedStyle(el).printColorAdjust") == "exact"
+    assert page.get_by_test_id("customer-id").evaluate(
+        "el => el.getBoundingClientRect().right"
+    ) == pytest.approx(
+        page.get_by_test_id("receipt").evaluate("el => el.getBoundingClientRect().right"), abs=1
+    )

@@ -75,7 +75,7 @@ def test_it_writes_the_completion_mail_in_japanese(completed, alice):
     )
     assert f"受付番号: {completed.receipt_number}\n" in message.body
     assert f"お客様ID: {alice.customer_id}\n" in message.body
-    assert f"完了日時: {at.year}年{at.month}月{at.day}日 {at:%H時%M分%S秒}\n" in message.body
+    assert f"完了日時: {at:%Y年%m月%d日 %H時%M分%S秒}\n" in message.body  # as on the receipt
     assert (
         "・IP電話 / A0001 テスト電話: 通知する\n・試験用 / W0099 NTT西日本(試験用): 通知する\n"
         in (message.body)

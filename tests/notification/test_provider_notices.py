@@ -87,7 +87,7 @@ def test_history_shows_per_provider_whether_it_was_told_and_links_the_rest(alice
     assert '<th scope="col">通知先への連絡</th>' in html
     shown = listed(html)
     assert list(shown) == ["A0001", "A0002", "A0003"]  # the first three, by code
-    assert shown["A0001"] == "済 2026/11/26 11:05"
+    assert shown["A0001"] == "済 2026年11月26日 11時05分17秒"  # as on the receipt
     assert shown["A0002"] == shown["A0003"] == "未"
     assert f'<a href="{receipt_url(told)}">ほか1件</a>' in html
 

@@ -36,7 +36,13 @@ def ago(**delta):
 
 
 def shown(at) -> str:
+    """As the CSV writes a time."""
     return f"{timezone.localtime(at):%Y/%m/%d %H:%M:%S}"
+
+
+def on_screen(at) -> str:
+    """As every screen writes a time (the receipt's format)."""
+    return f"{timezone.localtime(at):%Y年%m月%d日 %H時%M分%S秒}"
 
 
 def rows_of(response) -> list[str]:
@@ -92,7 +98,7 @@ def test_it_shows_the_summary_on_the_screen(alice_client, alice, w0099, video):
     row = html[html.index('data-provider="W0099"') :].split("</tr>")[0]
     assert "試験用" in row
     assert f'href="{provider_url(w0099)}"' in row
-    assert shown(first) in row and shown(last) in row and "2回" in row
+    assert on_screen(first) in row and on_screen(last) in row and "2回" in row
     assert "件数: 2件" in html
 
 
@@ -183,7 +189,7 @@ def test_it_lists_one_providers_disclosures_newest_first(alice_client, alice, w0
     assert "W0099 NTT西日本(試験用)" in html
     assert "件数: 2件" in html
     dated = html[html.index('data-testid="disclosure-list"') :]
-    assert dated.index(shown(newer.at)) < dated.index(shown(older.at))
+    assert dated.index(on_screen(newer.at)) < dated.index(on_screen(older.at))
     assert dated.index("2001:db8:4000::2") < dated.index("2001:db8:4000::1")
     assert "2001:db8:4000::99" not in html  # another provider's
 

@@ -152,6 +152,8 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
+# DATETIME_FORMAT for every time a person reads, in each language (wso_portal/formats).
+FORMAT_MODULE_PATH = ["wso_portal.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
