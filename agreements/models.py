@@ -14,6 +14,9 @@ class AgreementVersion(models.Model):
     version = models.PositiveIntegerField("版", unique=True)
     title = models.CharField("表題", max_length=200)
     body = models.TextField("本文")
+    # For English screens, for reference only: the Japanese body is the one agreed to (and
+    # hashed in the consent record), so this may be added or corrected after acceptances.
+    body_en = models.TextField("英語参考訳", blank=True)
     effective_from = models.DateTimeField("適用開始", default=timezone.now)
 
     objects = AgreementVersionQuerySet.as_manager()

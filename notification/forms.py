@@ -152,7 +152,9 @@ class ApplicantForm(forms.Form):
     )
 
     def clean_name(self) -> str:
-        name = to_full_width(self.cleaned_data["name"].strip())
+        typed = self.cleaned_data["name"].strip()
+        name = to_full_width(typed)
+        self.name_converted = name != typed
         if len(name) > NAME_MAX:
             raise ValidationError(gettext(MSG_NAME_LONG).format(n=len(name)), code="too_long")
         check_jis_chars(name)
@@ -202,7 +204,8 @@ class ApplicantForm(forms.Form):
 
     # The flow keeps the cleaned values; the form shows them again on 【前画面へ戻る】.
     def to_flow(self) -> dict:
-        return dict(self.cleaned_data)
+        # Whether the name typed was converted to full-width, for 変更内容確認 to say so.
+        return {**self.cleaned_data, "name_converted": self.name_converted}
 
     @staticmethod
     def initial_from_flow(applicant: dict | None) -> dict | None:

@@ -43,7 +43,9 @@ def test_flow_a_in_english(page, screens, alice):
 
     expect(heading(page)).to_have_text("Applicant details")
     page.get_by_role("button", name="Next").click()
-    expect(page.get_by_text("Please enter your name.")).to_be_visible()
+    # In the error summary (a link to the field) and next to the field.
+    expect(page.get_by_role("link", name="Please enter your name.")).to_be_visible()
+    expect(page.get_by_text("Error:Please enter your name.")).to_be_visible()
     screens.check("en-applicant-errors")
     field(page, "Name").fill("Taro Yamada")
     field(page, "Contact phone number").fill("090-1234-5678")
