@@ -19,6 +19,7 @@ from django.utils import timezone
 from agreements.models import Acceptance, AgreementVersion
 from audit.models import AuditEntry
 from notification.models import BlockedMailDomain, NotificationSetting, ServiceProvider
+from ops.models import Heartbeat
 from providers.models import WebhookEvent
 from providers.webhooks import register_endpoint
 from wso_portal.access_keys import ALPHABET, KEY_LENGTH
@@ -72,6 +73,9 @@ def populate(count: int) -> None:
             type=WebhookEvent.Type.ENABLED,
             webhook_id=f"msg_{line.pk:032x}",
             data={},
+        )
+        Heartbeat.objects.create(
+            worker=f"host:{line.pk}", loop="run_due_work", beat_at=timezone.now()
         )
         AuditEntry.objects.create(
             action=AuditEntry.Action.REISSUE_ACCESS_KEY,

@@ -111,3 +111,12 @@ def test_a_loop_whose_round_fails_does_not_beat(db):
 
     run_round(broken, mock.Mock(is_set=lambda: False), 0)
     assert not Heartbeat.objects.filter(loop="broken").exists()
+
+
+def test_operators_see_the_heartbeats_in_the_admin(admin_client, fresh_heartbeat):
+    response = admin_client.get("/admin/ops/heartbeat/")
+    assert response.status_code == 200
+    assert "host:1" in response.content.decode()
+    change = admin_client.get(f"/admin/ops/heartbeat/{fresh_heartbeat.pk}/change/")
+    assert change.status_code == 200
+    assert admin_client.get(f"/admin/ops/heartbeat/{fresh_heartbeat.pk}/delete/").status_code == 403
