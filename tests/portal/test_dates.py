@@ -33,7 +33,7 @@ def test_the_receipt_and_the_history_write_it_alike(alice_client, application):
         f'<td data-testid="received-at">{SHOWN}</td>' in alice_client.get(receipt).content.decode()
     )
     history = alice_client.get(reverse("notification:history")).content.decode()
-    assert f"<td>{SHOWN}</td>" in history
+    assert f'<td data-label="受付日時">{SHOWN}</td>' in history
 
 
 def test_the_admin_writes_it_with_seconds(admin_client, application):
