@@ -179,14 +179,13 @@ class ApplicationAdmin(
     """View only: the pages show everything read-only; the actions below are the only writes."""
 
     line_path = "line__"
+    # What fits 1280 px; the フレッツナンバー and 工事予定日時 are on the application's page.
     list_display = [
         "receipt_number",
         "line_customer_id",
-        "line_flets_number",
         "direction",
         "state",
         "received_at",
-        "due_at",
         "mail_state",
     ]
     list_filter = [

@@ -364,9 +364,10 @@ class LockoutAdmin(ReadOnlyAdmin):
     )
     actions = ["lift"]
 
-    @admin.display(description="ロック中", boolean=True)
+    # In words: a green tick for "still locked" read as "all well".
+    @admin.display(description="状態")
     def is_active(self, obj):
-        return obj.until > timezone.now()
+        return "ロック中" if obj.until > timezone.now() else "解除済み"
 
     @admin.action(description="ロックを解除")
     def lift(self, request, queryset):

@@ -62,10 +62,10 @@ class ProviderKeyAdmin(CheckedInputMixin, StepPageMixin, ProviderColumnsMixin, a
     """Issue, list and revoke; nothing else. Revoking needs the change permission on API keys,
     although the key's own fields can never be changed."""
 
+    # What fits 1280 px; the provider's name is on the key's page.
     list_display = [
         "display_prefix",
         "provider_code",
-        "provider_name",
         "created_at",
         "last_used_at",
         "revoked_at",

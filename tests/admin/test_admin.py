@@ -43,7 +43,7 @@ from ..factories import (
 
 pytestmark = pytest.mark.django_db
 
-KEY_IN_PAGE = re.compile(r'<code class="access-key">([A-Z0-9]+)</code>')
+KEY_IN_PAGE = re.compile(r'<code class="access-key"[^>]*>([A-Z0-9]+)</code>')
 _versions = itertools.count(1)
 
 

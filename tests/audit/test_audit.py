@@ -32,8 +32,8 @@ from ..providers.receiver import Answer, start_receiver
 pytestmark = pytest.mark.django_db
 
 Action = AuditEntry.Action
-ACCESS_KEY_IN_PAGE = re.compile(r'<code class="access-key">([A-Z0-9]+)</code>')
-API_KEY_IN_PAGE = re.compile(r'<code class="api-key">(wso_[A-Za-z0-9_-]+)</code>')
+ACCESS_KEY_IN_PAGE = re.compile(r'<code class="access-key"[^>]*>([A-Z0-9]+)</code>')
+API_KEY_IN_PAGE = re.compile(r'<code class="api-key"[^>]*>(wso_[A-Za-z0-9_-]+)</code>')
 SECRET_IN_PAGE = re.compile(r'<code class="signing-secret">(whsec_[A-Za-z0-9+/=]+)</code>')
 PASSWORD = "operator-pass-2026"  # the operator fixture's
 

@@ -23,7 +23,7 @@ from ..factories import make_disclosure, make_key, make_line, make_provider
 
 pytestmark = pytest.mark.django_db
 
-KEY_IN_PAGE = re.compile(r'<code class="api-key">(wso_[A-Za-z0-9_-]+)</code>')
+KEY_IN_PAGE = re.compile(r'<code class="api-key"[^>]*>(wso_[A-Za-z0-9_-]+)</code>')
 TOO_MANY = "有効なAPIキーが既に2つあります"
 
 KEYS = reverse("admin:providers_providerkey_changelist")
