@@ -23,6 +23,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
 from ops import metrics
 from wso_portal import rates
 
+from .api_docs import TAG_LOOKUPS, TAGS, WEBHOOK_SCHEMAS, api_description, openapi_webhooks
 from .models import ProviderKey
 from .services import authenticate, look_up
 
@@ -31,6 +32,8 @@ MAX_BODY_BYTES = 64 * 1024
 PROBLEM = "application/problem+json"
 
 MESSAGES = {
+    "no_key": "Authorization ヘッダーがありません。"
+    "「Authorization: Bearer <APIキー>」を付けて送ってください。",
     "unauthorized": "APIキーが正しくないか、失効しています。",
     "inactive": "このサービス提供者は現在、回線情報通知を利用できません。",
     "too_large": "リクエストの本文が64KiBを超えています。",
@@ -85,9 +88,16 @@ IPv6Text = Annotated[
 ]
 
 
+EXAMPLE_ADDRESSES = ["2001:db8:100::1", "2001:db8:8000:100::1"]
+
+
 class LookupRequest(BaseModel):
     # pydantic's own model: ninja's Schema validates a model that forbids extra fields twice.
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"examples": [{"addresses": EXAMPLE_ADDRESSES}]},
+    )
 
     addresses: list[IPv6Text] = Field(
         ...,
@@ -122,26 +132,80 @@ class Problem(Schema):
     errors: list[dict] | None = Field(None, description="入力の誤り (400 のとき)。")
 
 
-def _problem_response(description: str, *, headers: dict | None = None) -> dict:
-    response = {
-        "description": description,
-        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
+def _problem_response(
+    description: str, *, headers: dict | None = None, examples: dict | None = None
+) -> dict:
+    content = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    if examples:
+        content["examples"] = {name: {"value": value} for name, value in examples.items()}
+    response = {"description": description, "content": {PROBLEM: content}}
     if headers:
         response["headers"] = headers
     return response
 
 
+def _example_problem(status: int, detail: str, **extra) -> dict:
+    return {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+
+
+NOT_IPV6_EXAMPLE = MESSAGES["not_ipv6"].format(index=1)
+
 # Integer keys, as ninja's own: "200" beside 200 would be two keys in the JSON document.
 RESPONSES = {
     200: {
-        "description": "照会結果 (addresses と同じ順)",
+        "description": "照会結果 (addresses と同じ順) / The results, in the order sent",
         "headers": {"Cache-Control": {"schema": {"type": "string"}, "description": "no-store"}},
+        "content": {
+            "application/json": {
+                "example": {
+                    "results": [
+                        {
+                            "address": EXAMPLE_ADDRESSES[0],
+                            "notified": True,
+                            "customer_id": "CAF0123456789",
+                        },
+                        {"address": EXAMPLE_ADDRESSES[1], "notified": False, "customer_id": None},
+                    ]
+                }
+            }
+        },
     },
-    400: _problem_response("本文の誤り (JSONでない、未知の項目、0件または101件以上、IPv6でない)"),
+    400: _problem_response(
+        "本文の誤り (JSONでない、未知の項目、0件または101件以上、IPv6でない)。"
+        "errors の pointer が本文の位置 (RFC 6901) を指します。"
+        " / A bad body; each of errors points into it (RFC 6901)",
+        examples={
+            "not_ipv6": _example_problem(
+                400,
+                NOT_IPV6_EXAMPLE,
+                errors=[{"pointer": "#/addresses/1", "detail": NOT_IPV6_EXAMPLE}],
+            ),
+            "unknown_field": _example_problem(
+                400,
+                MESSAGES["unknown_field"].format(field="address"),
+                errors=[
+                    {
+                        "pointer": "#/address",
+                        "detail": MESSAGES["unknown_field"].format(field="address"),
+                    }
+                ],
+            ),
+        },
+    ),
     401: _problem_response(
-        "APIキーがない、正しくない、または失効している",
+        "Authorization ヘッダーがない、またはAPIキーが正しくない・失効している"
+        " / No Authorization header, or a wrong or revoked key",
         headers={"WWW-Authenticate": {"schema": {"type": "string"}}},
+        examples={
+            "no_key": _example_problem(401, MESSAGES["no_key"]),
+            "unauthorized": _example_problem(401, MESSAGES["unauthorized"]),
+        },
     ),
     403: _problem_response("サービス提供者が無効"),
     405: _problem_response(
@@ -150,8 +214,14 @@ RESPONSES = {
     411: _problem_response("chunked の本文を読み取れないサーバー (本番の gunicorn は読み取る)"),
     413: _problem_response("本文が64KiBを超えている"),
     429: _problem_response(
-        "APIキーごとの毎秒のリクエスト数を超えた",
-        headers={"Retry-After": {"schema": {"type": "integer"}, "description": "待つ秒数"}},
+        "APIキーごとの毎秒のリクエスト数を超えた / Over the requests per second of the key",
+        headers={
+            "Retry-After": {
+                "schema": {"type": "integer"},
+                "description": "送り直すまで待つ秒数 / Seconds to wait before sending again",
+            }
+        },
+        examples={"throttled": _example_problem(429, MESSAGES["throttled"])},
     ),
 }
 
@@ -219,11 +289,16 @@ def limit_body(view):
 class ProviderAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs):
         """The error responses are problem+json, which ninja's response types cannot say; their
-        schema is added here, generated from the same Problem type."""
+        schema is added here, generated from the same Problem type. So are what ninja has no
+        words for: the tags' descriptions and the 即時通知 sent to providers (webhooks)."""
         schema = super().get_openapi_schema(**kwargs)
         schema["components"]["schemas"]["Problem"] = Problem.model_json_schema(
             ref_template="#/components/schemas/{model}"
         )
+        schema["info"]["description"] = api_description()  # the rate as configured now
+        schema["tags"] = TAGS
+        schema["webhooks"] = openapi_webhooks()
+        schema["components"]["schemas"].update(WEBHOOK_SCHEMAS)
         return schema
 
     @property
@@ -257,11 +332,7 @@ def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
 api = ProviderAPI(
     title="回線情報通知 API",
     version="1",
-    description=(
-        "NGN上のサービス提供者が、IPv6アドレスから回線のお客様IDを照会するAPIです。"
-        "お客様IDが返るのは、そのアドレスを持つ利用中の回線が、照会したサービス提供者に"
-        "「通知する」と設定している場合だけです。照会のたびに回線の提供履歴に記録されます。"
-    ),
+    description=api_description(),
     urls_namespace="provider_api",
     # Swagger UI, from ninja's own static files: it runs under the site's CSP as it is.
     docs=Swagger(settings={"defaultModelsExpandDepth": 2, "validatorUrl": None}),
@@ -279,7 +350,9 @@ def _invalid(request, exc: ValidationError):
 
 @api.exception_handler(AuthenticationError)
 def _unauthorized(request, exc):
-    return problem(401, MESSAGES["unauthorized"], WWW_Authenticate='Bearer realm="wso"')
+    # A header left out is said as such: it tells nothing about any key.
+    message = MESSAGES["unauthorized" if "Authorization" in request.headers else "no_key"]
+    return problem(401, message, WWW_Authenticate='Bearer realm="wso"')
 
 
 @api.exception_handler(AuthorizationError)
@@ -322,11 +395,16 @@ def _describe(error: dict) -> dict:
     response={200: LookupResponse},
     auth=ProviderKeyAuth(),
     throttle=[PerKeyRate()],
-    summary="IPv6アドレスからお客様IDを照会する",
+    tags=[TAG_LOOKUPS],
+    summary="IPv6アドレスからお客様IDを照会する / Look up Customer IDs by IPv6 address",
     description=(
         "1件から100件のIPv6アドレスを照会します。回線がない、他のサービス提供者にだけ通知する、"
         "通知しない、利用停止中・解約済みの回線、のいずれの場合も同じ "
         '`{"notified": false, "customer_id": null}` が返ります。工事中の申込はまだ反映されません。'
+        "\n\nLooks up 1 to 100 IPv6 addresses. No line there, a line that notifies other "
+        "providers only, one that does not notify, a suspended or cancelled line: each is the "
+        'same `{"notified": false, "customer_id": null}`. An application still in work is not '
+        "applied yet."
     ),
     openapi_extra={"responses": RESPONSES},
 )
