@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from notification.models import NotificationSetting, ServiceProvider
-from wso_portal.models import SubscriberLine, address_key, candidate_keys
+from wso_portal.models import PREFIX_LENGTHS, SubscriberLine, address_key, candidate_keys
 from wso_portal.statements import as_array, one_of
 
 from . import partitions
@@ -26,6 +26,7 @@ from .models import (
     new_key,
 )
 
+ACTIVE = SubscriberLine.Status.ACTIVE.value
 # last_used_at is a hint for operators, not an audit: written at most once a minute per key.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 MAX_KEY_LENGTH = 100
@@ -126,11 +127,34 @@ DISCLOSURES_SQL = f"""
     INSERT INTO {Disclosure._meta.db_table} {DISCLOSURE_COLUMNS} VALUES {{rows}}
 """
 DISCLOSURE_ROW = "(%s, %s, %s, %s, %s, %s)"
-# A large batch's rows come as three arrays (wso_portal.statements.as_array).
-DISCLOSURES_FROM_ARRAYS_SQL = f"""
-    INSERT INTO {Disclosure._meta.db_table} {DISCLOSURE_COLUMNS}
-    SELECT line_id, %s, %s, address, %s, application_id
-    FROM unnest(%s::bigint[], %s::inet[], %s::bigint[]) AS d(line_id, address, application_id)
+# On PostgreSQL the look-up is one statement: the lines that hold the addresses and tell this
+# provider, each answer's row logged by the same statement (a data-modifying WITH), so that a
+# look-up waits on one round trip for both and no answer leaves without its row. `asked` is one
+# row per address with its candidate prefixes (prefixes never overlap: one line at most holds
+# an address). A small batch's rows are written out, each batch size one prepared statement; a
+# large one's come as arrays (as_array), one text for any size.
+STARTS = [f"s{length}" for length in PREFIX_LENGTHS]
+ASKED_COLUMNS = f"n, address, position, {', '.join(STARTS)}"
+ASKED_ROW = f"(%s::int, %s::inet, %s::text{', %s::text' * len(STARTS)})"
+ASKED_ROWS = f"(VALUES {{rows}}) AS a({ASKED_COLUMNS})"
+ASKED_ARRAYS = (
+    f"unnest(%s::int[], %s::inet[]{', %s::text[]' * (1 + len(STARTS))}) AS a({ASKED_COLUMNS})"
+)
+LOOK_UP_AND_LOG_SQL = f"""
+    WITH told AS (
+        SELECT a.n, a.address, l.id AS line_id, l.customer_id, s.application_id
+        FROM {{asked}}
+        JOIN {SubscriberLine._meta.db_table} l
+            ON l.prefix_start = ANY(ARRAY[{", ".join(f"a.{start}" for start in STARTS)}])
+            AND a.position COLLATE "C" <= l.prefix_end COLLATE "C"
+        JOIN {NotificationSetting._meta.db_table} s ON s.line_id = l.id
+        WHERE s.provider_id = %s AND s.notify AND l.status = %s
+    ), logged AS (
+        INSERT INTO {Disclosure._meta.db_table} {DISCLOSURE_COLUMNS}
+        SELECT DISTINCT line_id, %s::bigint, %s::bigint, address, %s::timestamptz, application_id
+        FROM told
+    )
+    SELECT n, customer_id FROM told
 """
 
 
@@ -156,12 +180,20 @@ def look_up(key: ProviderKey, addresses: list[str], *, now: datetime | None = No
     """Who is at each address, for the key's provider: the お客様ID only where an active line
     holds the address and its applied setting for this provider is 通知する.
 
-    One query reads the lines that notify this provider among the addresses' candidate
-    prefixes; one insert logs every disclosure. Anything else answers the same "not notified",
-    so a provider learns nothing about lines that did not allow it.
+    One statement reads the lines that notify this provider among the addresses' candidate
+    prefixes and logs every disclosure (SQLite: one query, then one insert). Anything else
+    answers the same "not notified", so a provider learns nothing about lines that did not
+    allow it.
     """
     parsed = [ipaddress.IPv6Address(address) for address in addresses]
     candidates = [candidate_keys(address) for address in parsed]
+    if connection.vendor == "postgresql":
+        return _look_up_and_log(key, addresses, parsed, candidates, now or timezone.now())
+    return _look_up_then_log(key, addresses, parsed, candidates, now or timezone.now())
+
+
+def _look_up_then_log(key, texts, parsed, candidates, now: datetime) -> list[Answer]:
+    """SQLite's look-up, which has no INSERT inside WITH: the lines, then one insert."""
     starts = list({start for keys in candidates for start in keys})
     starts_test, starts_params = one_of(connection, starts, alongside=2)
     with connection.cursor() as cursor:
@@ -174,14 +206,35 @@ def look_up(key: ProviderKey, addresses: list[str], *, now: datetime | None = No
             for line_id, customer_id, start, end, application_id in cursor.fetchall()
         }
     answers, disclosed = [], {}
-    for text, address, keys in zip(addresses, parsed, candidates, strict=True):
+    for text, address, keys in zip(texts, parsed, candidates, strict=True):
         line = _line_holding(address, keys, notifying)
         answers.append(Answer(text, line.customer_id if line else None))
         if line is not None:
             disclosed[(line.line_id, address)] = line.application_id
     if disclosed:
-        _log_disclosures(key, disclosed, now or timezone.now())
+        _log_disclosures(key, disclosed, now)
     return answers
+
+
+def _look_up_and_log(key, texts, parsed, candidates, now: datetime) -> list[Answer]:
+    rows = [
+        [n, stored_text(address), address_key(address), *keys]
+        for n, (address, keys) in enumerate(zip(parsed, candidates, strict=True))
+    ]
+    at = Disclosure._meta.get_field("at").get_db_prep_save(now, connection)
+    told = [key.provider_id, ACTIVE, key.provider_id, key.pk, at]
+    if as_array(connection, len(rows) * len(rows[0]) + len(told)):
+        asked = [list(column) for column in zip(*rows, strict=True)]
+        sql = LOOK_UP_AND_LOG_SQL.format(asked=ASKED_ARRAYS)
+    else:
+        asked = [value for row in rows for value in row]
+        sql = LOOK_UP_AND_LOG_SQL.format(
+            asked=ASKED_ROWS.format(rows=", ".join([ASKED_ROW] * len(rows)))
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*asked, *told])
+        answered = dict(cursor.fetchall())
+    return [Answer(text, answered.get(n)) for n, text in enumerate(texts)]
 
 
 def _log_disclosures(key: ProviderKey, disclosed, now: datetime) -> None:
@@ -191,12 +244,6 @@ def _log_disclosures(key: ProviderKey, disclosed, now: datetime) -> None:
     addresses = [stored_text(address) for _, address in disclosed]
     applications = list(disclosed.values())
     with connection.cursor() as cursor:
-        if as_array(connection, len(line_ids) * DISCLOSURE_ROW.count("%s")):
-            cursor.execute(
-                DISCLOSURES_FROM_ARRAYS_SQL,
-                [key.provider_id, key.pk, at, line_ids, addresses, applications],
-            )
-            return
         values = []
         for line_id, address, application_id in zip(line_ids, addresses, applications, strict=True):
             values += [line_id, key.provider_id, key.pk, address, at, application_id]

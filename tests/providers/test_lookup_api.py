@@ -260,9 +260,12 @@ def test_a_batch_of_100_is_read_in_one_query_and_logged_in_one_insert(client, pr
     with CaptureQueriesContext(connection) as queries:
         answers = results(lookup(client, addresses, key))
     assert all(a["notified"] for a in answers)
-    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
-    assert statements.count("INSERT") == 1
-    assert len(statements) <= 3, statements
+    inserts = [q["sql"] for q in queries.captured_queries if "INSERT INTO" in q["sql"]]
+    assert len(inserts) == 1
+    if connection.vendor == "postgresql":  # the lines read and the rows logged by one statement
+        assert inserts[0].split()[0] == "WITH" and len(queries) <= 2, queries.captured_queries
+    else:
+        assert len(queries) <= 3, queries.captured_queries
     assert Disclosure.objects.count() == 101
 
 
@@ -284,7 +287,7 @@ def test_large_batches_of_any_size_run_the_same_statements_on_postgresql(client,
         return texts
 
     assert statements(50) == statements(60)
-    assert statements(1) != statements(2)  # small ones keep the IN list, planned once per size
+    assert statements(1) != statements(2)  # small ones written out, planned once per size
     assert Disclosure.objects.count() == 1 + 50 + 60 + 1 + 2
 
 
