@@ -4,7 +4,7 @@ character a line, and each tick box is a target of at least 44 × 44 px named by
 
 from playwright.sync_api import expect
 
-from tests.factories import make_application, make_provider, set_notify
+from tests.factories import make_application, make_disclosure, make_provider, set_notify
 
 from .conftest import PHONE, PHONE_WIDTH
 from .helpers import E2E, KEY, apply, log_in, open_usage_detail, provider_row
@@ -47,6 +47,13 @@ def test_the_columns_that_matter_are_on_a_phones_screen(page, alice, screens):
     history_row = page.get_by_role("row").filter(has_text="通知しない")
     assert on_screen(history_row.locator("td.status"))
     screens.check("phone-history")
+
+    make_disclosure(alice, notified)
+    page.goto("/disclosures/")
+    page.set_viewport_size(PHONE)
+    disclosed = provider_row(page, notified)
+    for cell in disclosed.locator("td").all():
+        assert on_screen(cell), cell.inner_text()  # 最終提供日時 and 提供回数 too
     screens.assert_clean()
 
 
