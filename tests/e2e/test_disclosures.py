@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from providers.models import Disclosure
-from tests.factories import make_disclosure, make_key, make_line, make_provider
+from tests.factories import make_disclosure, make_key, make_line, make_provider, set_notify
 
 from .helpers import E2E, log_in, open_usage_detail, provider_row
 
@@ -33,6 +33,7 @@ def test_disclosure_history_passes_axe_and_fits_a_phone(page, screens):
 
     now = timezone.now()
     key = make_key(w0099)[0]
+    set_notify(alice, w0099)  # every disclosure follows the line's setting for the provider
     Disclosure.objects.bulk_create(
         Disclosure(
             line=alice,
