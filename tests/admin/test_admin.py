@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from agreements.models import Acceptance, AgreementVersion
 from audit.models import AuditEntry
+from console.services import create_provider_user
 from notification.models import BlockedMailDomain, NotificationSetting, ServiceProvider
 from ops.models import Heartbeat
 from providers.models import WebhookEvent
@@ -77,6 +78,7 @@ def populate(count: int) -> None:
         Heartbeat.objects.create(
             worker=f"host:{line.pk}", loop="run_due_work", beat_at=timezone.now()
         )
+        create_provider_user(provider, f"staff{line.pk}@example.jp")
         AuditEntry.objects.create(
             action=AuditEntry.Action.REISSUE_ACCESS_KEY,
             operator="operator",
