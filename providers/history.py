@@ -147,18 +147,18 @@ class DatedDisclosures:
         return live_count + sum(times for _, times in months)
 
     def __getitem__(self, window: slice) -> list[Disclosure]:
-        live_since, skipped, months = self._segments
-        before = None
-        if window.start >= skipped:
-            before = live_since
-            for month, times in months:
-                if skipped + times > window.start:
-                    break
-                skipped += times
-                before = month_start(month)
-        else:
-            skipped = 0
-        rows = disclosures(self.line, self.provider, since=self.since)
+        """The page's rows, read only from the months (the log's partitions) it falls in."""
+        live_since, live_count, months = self._segments
+        segments = [(live_since, live_count)] + [(month_start(m), n) for m, n in months]
+        skipped, before, after, seen = 0, None, self.since, 0
+        for starts_at, count in segments:  # newest first
+            if seen + count <= window.start:  # wholly before the page
+                skipped, before = seen + count, starts_at
+            if seen + count >= window.stop:  # the page ends here
+                after = max(starts_at, self.since)
+                break
+            seen += count
+        rows = disclosures(self.line, self.provider, since=after)
         if before is not None:
             rows = rows.filter(at__lt=before)
         offset = window.start - skipped
