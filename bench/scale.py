@@ -138,6 +138,7 @@ def fill(heavy: str, light: str) -> float:
                     ::bigint AS seconds) m
                 WHERE m.start + ((g::bigint * {stride}) % m.seconds) * interval '1 second'
                     < now() - interval '1 hour'
+                ORDER BY p.line_id, p.provider_id  -- the largest index then fills in order
                 """,
             )
         print(f"bench-scale: month {index + 1}/{MONTHS} filled ({month})", flush=True)
