@@ -33,7 +33,7 @@ def test_the_chart_and_its_table_count_the_last_30_days_per_day(
     assert sum(d.lookups for d in days) == 4
     html = carol_client.get(DASHBOARD).content.decode()
     assert html.count('<rect class="bar-lookups"') == 30
-    assert re.search(r"<th scope=\"row\">[0-9/]+</th><td>3</td><td>2</td>", html)
+    assert re.search(r"<th scope=\"row\">[0-9年月日]+</th><td>3</td><td>2</td>", html)
     assert "<script" not in html.split('data-testid="usage-chart"')[1].split("</svg>")[0]
 
 
@@ -53,7 +53,7 @@ def test_delivery_figures_and_the_keys_last_use(carol_client, w0099, other_provi
     assert 'data-testid="success-rate">66.7%<' in html
     assert 'data-testid="pending">1<' in html and 'data-testid="failed">2<' in html
     assert key.display_prefix in html
-    assert timezone.localtime(key.last_used_at).strftime("%Y/%m/%d %H:%M:%S") in html
+    assert timezone.localtime(key.last_used_at).strftime("%Y年%m月%d日 %H時%M分%S秒") in html
 
 
 def test_the_count_of_notifying_lines_and_never_which(carol_client, w0099, alice, bob):

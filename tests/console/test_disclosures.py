@@ -27,7 +27,7 @@ def test_the_list_shows_the_providers_own_disclosures(
     assert rows(html) == ["2001:db8:4001::1"]
     assert alice.customer_id in html and bob.customer_id not in html
     assert f"<code>{key.display_prefix}…</code>" in html
-    assert timezone.localtime(mine.at).strftime("%Y/%m/%d %H:%M:%S") in html
+    assert timezone.localtime(mine.at).strftime("%Y年%m月%d日 %H時%M分%S秒") in html
 
 
 def test_pages_follow_each_other_by_keyset_without_gaps_or_repeats(carol_client, w0099, alice):
