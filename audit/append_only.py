@@ -3,7 +3,8 @@
 On PostgreSQL, triggers refuse UPDATE, DELETE and TRUNCATE on audit_auditentry, and only the
 table's owner keeps the privilege of UPDATE, DELETE or TRUNCATE: the app's role, which owns nothing
 (scripts/db-roles), cannot disable the triggers, and no one but a superuser can set
-session_replication_role to skip them. The owner and any superuser can still lift them (README).
+session_replication_role to skip them. The owner and any superuser can still lift them
+(docs/operations.md).
 
 Emptying the whole database is allowed: the flush command (manage.py flush, the tests' teardown)
 lifts the triggers for the length of its own transaction (audit/management/commands/flush.py).

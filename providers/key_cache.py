@@ -1,6 +1,6 @@
 """The API keys a worker has found, kept for WSO_API_KEY_CACHE_SECONDS so that a look-up need not
 read its key again: a key revoked, or its provider deactivated, in another process works here for
-up to that long (README, Performance). Keyed by the key's hash: no plain key outlives its request.
+up to that long (docs/performance.md). Keyed by the key's hash: no plain key outlives its request.
 """
 
 import threading

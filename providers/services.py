@@ -109,7 +109,7 @@ def authenticate(plain: str, *, now: datetime | None = None) -> ProviderKey | No
 
 
 # The API's hot path is three statements, written as SQL: the ORM takes 0.5-0.8 ms to build each
-# of them, and PostgreSQL answers each in under 0.1 ms (make bench; README, Performance).
+# of them, and PostgreSQL answers each in under 0.1 ms (make bench; docs/performance.md).
 LIVE_KEY_SQL = f"""
     SELECT k.id, k.provider_id, p.active, (k.last_used_at IS NULL OR k.last_used_at <= %s)
     FROM {ProviderKey._meta.db_table} k

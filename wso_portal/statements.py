@@ -1,7 +1,7 @@
 """Statements that every page runs, written as SQL, and read back as the ORM would read them.
 
 The ORM takes 0.5-3 ms of Python to build a query that PostgreSQL answers in under 0.1 ms (make
-bench; README, Performance). Where a page runs such a query on every request it is written out,
+bench; docs/performance.md). Where a page runs such a query on every request it is written out,
 and each column still goes through its field's converters, so that values come back as the ORM
 gives them on either database (SQLite keeps a datetime as text, a boolean as 0 or 1).
 """

@@ -1,4 +1,4 @@
-"""The audit log against the database's own roles (scripts/db-roles, README: the audit log): the
+"""The audit log against the database's own roles (scripts/db-roles, docs/operations.md): the
 app's role owns nothing, may only read and add entries, and can neither empty the log nor lift its
 triggers; even the table's owner is refused TRUNCATE outside flush."""
 
