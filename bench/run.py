@@ -374,7 +374,9 @@ def api_requests() -> tuple[Request, Request]:
         "SELECT l.ipv6_prefix FROM wso_portal_subscriberline l JOIN"
         " notification_notificationsetting s ON s.line_id = l.id AND s.notify JOIN"
         f" notification_serviceprovider p ON p.id = s.provider_id AND p.code = '{provider}'"
-        " ORDER BY l.id LIMIT 100",
+        # The last lines: open_sessions logs in the first ones, whose 提供履歴 would otherwise
+        # hold the tens of thousands of rows the look-ups log within a run.
+        " ORDER BY l.id DESC LIMIT 100",
     ).split()
     psql(
         PORTAL_DB,
