@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
-from .factories import make_agreement, make_line
+from .factories import make_agreement, make_key, make_line, make_provider, set_notify
 
 ALICE_KEY = "ABCD2345"
 
@@ -51,3 +51,22 @@ def admin_client(client, operator):
 @pytest.fixture
 def agreement(db):
     return make_agreement()
+
+
+# The look-up tests' provider, its key (the plain bearer value) and a line that tells it its
+# お客様ID (tests/providers/test_lookup_api.py, tests/ops/test_metrics.py).
+@pytest.fixture
+def provider(db):
+    return make_provider(code="W0099", name="NTT西日本(試験用)")
+
+
+@pytest.fixture
+def key(provider):
+    return make_key(provider)[1]
+
+
+@pytest.fixture
+def line(provider):
+    line = make_line(ipv6_prefix="2001:db8:8000:100::/56")
+    set_notify(line, provider)
+    return line

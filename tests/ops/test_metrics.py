@@ -23,7 +23,7 @@ from ops import views
 from ops.models import Heartbeat
 from providers.models import WebhookEvent
 from providers.webhooks import deliver, register_endpoint
-from tests.factories import make_application, make_key, make_line, make_provider, set_notify
+from tests.factories import make_application, make_line
 from tests.processes import BASE_DIR, wait_for
 from tests.providers.receiver import start_receiver
 
@@ -37,23 +37,6 @@ def fresh_state():
     yield
     cache.clear()
     views._allowed_networks.cache_clear()
-
-
-@pytest.fixture
-def provider(db):
-    return make_provider(code="W0099", name="NTT西日本(試験用)")
-
-
-@pytest.fixture
-def key(provider):
-    return make_key(provider)[1]
-
-
-@pytest.fixture
-def line(provider):
-    line = make_line(ipv6_prefix="2001:db8:8000:100::/56")
-    set_notify(line, provider)
-    return line
 
 
 def count(name: str, **labels) -> float:

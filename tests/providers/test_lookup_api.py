@@ -33,23 +33,6 @@ def fresh_rate_counts():
     cache.clear()
 
 
-@pytest.fixture
-def provider(db):
-    return make_provider(code="W0099", name="NTT西日本(試験用)")
-
-
-@pytest.fixture
-def key(provider):
-    return make_key(provider)[1]
-
-
-@pytest.fixture
-def line(provider):
-    line = make_line(ipv6_prefix="2001:db8:8000:100::/56")
-    set_notify(line, provider)
-    return line
-
-
 def lookup(client, addresses, key, **extra):
     return post(client, {"addresses": addresses}, key, **extra)
 
