@@ -59,9 +59,14 @@ SEGMENTS_SQL = f"""
 """
 
 
+def _since_params(since: datetime) -> tuple:
+    """The retention window's start as the statements take it: the moment, and its month."""
+    ops = connection.ops
+    return ops.adapt_datetimefield_value(since), ops.adapt_datefield_value(since.date())
+
+
 def _told_params(line_id: int, since: datetime) -> list:
-    since_db = connection.ops.adapt_datetimefield_value(since)
-    month = connection.ops.adapt_datefield_value(since.date())
+    since_db, month = _since_params(since)
     return [line_id, month, line_id, since_db, since_db, line_id]
 
 
@@ -132,8 +137,7 @@ class DatedDisclosures:
     @cached_property
     def _segments(self) -> tuple[datetime, int, list[tuple[date, int]]]:
         """(where the log's own rows start, how many there are, [(month, count)] newest first)."""
-        since_db = connection.ops.adapt_datetimefield_value(self.since)
-        month = connection.ops.adapt_datefield_value(self.since.date())
+        since_db, month = _since_params(self.since)
         ids = [self.line.pk, self.provider.pk]
         with connection.cursor() as cursor:
             cursor.execute(SEGMENTS_SQL, [since_db, *ids, since_db, since_db, *ids, month])

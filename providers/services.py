@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from notification.models import NotificationSetting, ServiceProvider
 from wso_portal.models import PREFIX_LENGTHS, SubscriberLine, address_key, candidate_keys
-from wso_portal.statements import as_array, one_of
+from wso_portal.statements import as_array, placeholders
 
 from . import partitions
 from .key_cache import CachedKey, live_keys
@@ -195,11 +195,10 @@ def look_up(key: ProviderKey, addresses: list[str], *, now: datetime | None = No
 def _look_up_then_log(key, texts, parsed, candidates, now: datetime) -> list[Answer]:
     """SQLite's look-up, which has no INSERT inside WITH: the lines, then one insert."""
     starts = list({start for keys in candidates for start in keys})
-    starts_test, starts_params = one_of(connection, starts, alongside=2)
     with connection.cursor() as cursor:
         cursor.execute(
-            NOTIFYING_LINES_SQL.format(starts=starts_test),
-            [key.provider_id, SubscriberLine.Status.ACTIVE.value, *starts_params],
+            NOTIFYING_LINES_SQL.format(starts=f"IN ({placeholders(starts)})"),
+            [key.provider_id, ACTIVE, *starts],
         )
         notifying = {
             start: _NotifyingLine(line_id, customer_id, end, application_id)
