@@ -11,6 +11,7 @@ from typing import Annotated
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from ninja import Field, NinjaAPI, Router, Schema, Swagger
@@ -25,7 +26,7 @@ from wso_portal import rates
 
 from .api_docs import TAG_LOOKUPS, TAGS, WEBHOOK_SCHEMAS, api_description, openapi_webhooks
 from .models import ProviderKey
-from .services import authenticate, look_up
+from .services import authenticate, look_up, lookups_tally
 
 MAX_ADDRESSES = 100
 MAX_BODY_BYTES = 64 * 1024
@@ -243,14 +244,17 @@ class PerKeyRate(BaseThrottle):
     """WSO_API_RATE_LIMIT requests per second per key, counted in the shared cache."""
 
     def allow_request(self, request: HttpRequest) -> bool:
+        tally = lookups_tally(request.auth.provider_id, timezone.localdate())
         usage = rates.count_in_window(
             group="providers.lookups",
             key=str(request.auth.pk),
             limit=settings.WSO_API_RATE_LIMIT,
             seconds=1,
+            tally=tally,
         )
         self.time_left = usage.seconds_left if usage else 1
         if usage is not None and usage.should_limit:
+            rates.untally(tally)
             metrics.RATE_LIMITED.labels(request.auth.provider.code).inc()
             return False
         return True

@@ -1,7 +1,8 @@
 """The disclosure log's monthly roll-up, kept by the worker behind the log (提供履歴 reads it).
 
-Every disclosure before DisclosureRollup.through is counted in DisclosureMonth; the later
-ones only in the log itself, where 提供履歴 reads them. The worker moves `through` up to LAG
+Every disclosure before DisclosureRollup.through is counted in DisclosureMonth (per line,
+for 提供履歴) and DisclosureDay (per provider, for the 事業者ポータル's chart); the later ones
+only in the log itself, where both pages read them. The worker moves `through` up to LAG
 ago: a look-up's row is committed right after its `at` is taken, and LAG leaves room for any
 still in flight. A look-up writes nothing for it.
 """
@@ -9,11 +10,12 @@ still in flight. A look-up writes nothing for it.
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import Count, Min
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from . import partitions
-from .models import Disclosure, DisclosureMonth, DisclosureRollup
+from .models import Disclosure, DisclosureDay, DisclosureMonth, DisclosureRollup
 
 LAG = timedelta(minutes=10)
 
@@ -28,6 +30,29 @@ UPSERT_SQL = f"""
         last_at = {{greatest}}({MONTHS}.last_at, EXCLUDED.last_at),
         times = {MONTHS}.times + EXCLUDED.times
 """
+
+DAYS = DisclosureDay._meta.db_table
+
+
+def per_provider_day(disclosures):
+    """The disclosures counted per provider and day (Asia/Tokyo): (provider_id, day, times)."""
+    return (
+        disclosures.annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+        .values_list("provider_id", "day")
+        .annotate(times=Count("id"))
+        .order_by()
+    )
+
+
+def _add_days(cursor, start: datetime, stop: datetime) -> None:
+    select, params = per_provider_day(
+        Disclosure.objects.filter(at__gte=start, at__lt=stop)
+    ).query.sql_with_params()
+    cursor.execute(
+        f"INSERT INTO {DAYS} (provider_id, day, times) {select}"
+        f" ON CONFLICT (provider_id, day) DO UPDATE SET times = {DAYS}.times + EXCLUDED.times",
+        params,
+    )
 
 
 def roll_up(*, now: datetime | None = None) -> datetime:
@@ -52,6 +77,7 @@ def roll_up(*, now: datetime | None = None) -> datetime:
                         ops.adapt_datetimefield_value(stop),
                     ],
                 )
+                _add_days(cursor, start, stop)
                 start = stop
         if mark.through is None or end > mark.through:
             mark.through = end

@@ -3,7 +3,7 @@
 import ipaddress
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -20,6 +20,7 @@ from .models import (
     KEY_PREFIX,
     LIVE_KEYS_PER_PROVIDER,
     Disclosure,
+    DisclosureDay,
     DisclosureMonth,
     ProviderKey,
     hash_key,
@@ -176,6 +177,12 @@ class _NotifyingLine:
     application_id: int | None  # the consent the disclosure rests on
 
 
+def lookups_tally(provider_id: int, day: date) -> str:
+    """The name of the shared cache's count of a provider's look-up requests on a day (Asia/
+    Tokyo), told or not: the rate's round trip adds each one (the log holds only the told)."""
+    return f"lookups:{provider_id}:{day:%Y%m%d}"
+
+
 def look_up(key: ProviderKey, addresses: list[str], *, now: datetime | None = None) -> list[Answer]:
     """Who is at each address, for the key's provider: the お客様ID only where an active line
     holds the address and its applied setting for this provider is 通知する.
@@ -282,10 +289,12 @@ def retention_start(now: datetime | None = None) -> datetime:
 
 
 def purge_disclosures(*, now: datetime | None = None, batch_size: int = 10_000) -> int:
-    """Remove the disclosures, and their monthly roll-ups, before the retention window: on
-    PostgreSQL by dropping whole months, on SQLite by deleting rows a batch at a time."""
+    """Remove the disclosures, and their roll-ups, before the retention window: on PostgreSQL
+    by dropping whole months, on SQLite by deleting rows a batch at a time. The per-provider
+    days (one row a provider a day) are deleted on both."""
     start = retention_start(now)
     partitions.ensure(now=now)
+    delete_in_batches(DisclosureDay.objects.filter(day__lt=start.date()), batch_size=batch_size)
     if partitions.is_partitioned(Disclosure._meta.db_table):
         return partitions.drop_before(start.date())[Disclosure._meta.db_table]
     delete_in_batches(DisclosureMonth.objects.filter(month__lt=start.date()), batch_size=batch_size)

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.db import connection
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,7 @@ from notification.work import apply_now
 from providers import partitions
 from providers.checks import disclosure_log_kept_long_enough
 from providers.history import DatedDisclosures, ProviderSummaries
-from providers.models import Disclosure, DisclosureMonth, DisclosureRollup
+from providers.models import Disclosure, DisclosureDay, DisclosureMonth, DisclosureRollup
 from providers.rollups import LAG, roll_up
 from providers.services import look_up, retention_start
 from tests.factories import make_application, make_disclosure, make_key, make_line, make_provider
@@ -107,6 +108,8 @@ def test_purge_removes_whole_months_before_the_retention_window(settings):
     assert not Disclosure.objects.filter(at__lt=kept_from).exists()
     assert Disclosure.objects.count() == 3
     assert not DisclosureMonth.objects.filter(month__lt=kept_from.date()).exists()
+    assert not DisclosureDay.objects.filter(day__lt=kept_from.date()).exists()
+    assert DisclosureDay.objects.aggregate(times=Sum("times"))["times"] == 3
     assert ProviderSummaries(line).of(provider.code).times == 3
     if partitions.is_partitioned(LOG):  # dropped whole, on both tables
         assert gone_month not in partitions.months_of(LOG)

@@ -11,8 +11,14 @@ from django.utils import timezone
 from notification.models import NotificationSetting
 from notification.work import apply_now
 from providers import partitions
-from providers.models import Disclosure
-from tests.factories import make_application, make_key, make_line, make_provider
+from providers.models import Disclosure, DisclosureDay
+from tests.factories import (
+    make_application,
+    make_disclosure,
+    make_key,
+    make_line,
+    make_provider,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 BEFORE = [
@@ -70,3 +76,27 @@ def test_migrating_the_old_log_keeps_every_row_and_names_each_ones_consent():
             line=line, provider=provider, key=key, address="2001:db8::ffff", at=now
         )
         assert again.pk > max(ids_before)
+
+
+def test_migrating_counts_the_rolled_up_days_the_console_shows():
+    line, provider = make_line(), make_provider()
+    now = timezone.now()
+    through = now - timedelta(hours=1)
+    migrate([("providers", "0007_disclosure_without_key_index")])
+    try:
+        for days_ago in (0, 0, 1, 1, 1, 20, 45):  # 0: after the mark, 45: before the chart's days
+            make_disclosure(line, provider, at=through - timedelta(days=days_ago, minutes=-30))
+        make_disclosure(line, provider, at=through - timedelta(days=2))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO providers_disclosurerollup (id, through) VALUES (1, %s)", [through]
+            )
+    finally:
+        migrate(latest())
+
+    counted = dict(DisclosureDay.objects.filter(provider=provider).values_list("day", "times"))
+    assert counted == {
+        timezone.localdate(through - timedelta(days=1, minutes=-30)): 3,
+        timezone.localdate(through - timedelta(days=2)): 1,
+        timezone.localdate(through - timedelta(days=20, minutes=-30)): 1,
+    }

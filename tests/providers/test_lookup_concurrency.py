@@ -11,9 +11,13 @@ import redis
 from django.core.cache import caches
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from notification.work import apply_now
+from providers.services import lookups_tally
 from tests.factories import make_application, make_key, make_line, make_provider, set_notify
+from wso_portal import rates
+from wso_portal.rates import TALLY_SECONDS
 from wso_portal.settings.base import redis_cache as redis_cache_settings
 
 URL = "/api/v1/lookups"
@@ -123,11 +127,14 @@ def test_the_rate_is_counted_in_redis_across_workers(redis_cache, settings):
 
 
 @pytest.mark.django_db
-def test_a_look_ups_rate_is_counted_in_one_redis_round_trip(redis_cache, settings, monkeypatch):
+def test_a_look_ups_rate_and_the_days_tally_are_counted_in_one_redis_round_trip(
+    redis_cache, settings, monkeypatch
+):
     client, prefix = redis_cache
-    settings.WSO_API_RATE_LIMIT = 1
-    key = make_key(make_provider())[1]
-    # The count is per whole second: start at one's beginning, so both fall in its window.
+    settings.WSO_API_RATE_LIMIT = 2
+    provider = make_provider()
+    key = make_key(provider)[1]
+    # The count is per whole second: start at one's beginning, so all three fall in its window.
     time.sleep(1 - time.time() % 1)
     assert lookup(key, "2001:db8:ffff::1").status_code == 200  # the connection opened
     sent = []
@@ -138,10 +145,18 @@ def test_a_look_ups_rate_is_counted_in_one_redis_round_trip(redis_cache, setting
         return send(redis_connection, command, *args, **kwargs)
 
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
+    assert lookup(key, "2001:db8:ffff::1").status_code == 200
+    assert len(sent) == 1  # INCR and EXPIRE NX, the rate's and the day's tally's, pipelined
     refused = lookup(key, "2001:db8:ffff::1")
     assert refused.status_code == 429
     assert refused["Retry-After"] == "1"
-    assert len(sent) == 1  # INCR and EXPIRE NX, pipelined
-    [name] = client.scan_iter(f"{prefix}*")
-    assert int(client.get(name)) == 2
-    assert 0 < client.pttl(name) <= 2000
+    assert len(sent) == 3  # a refused one pays a second: taken back out of the tally
+    tally = caches["default"].make_key(lookups_tally(provider.pk, timezone.localdate()))
+    [rate] = {name.decode() for name in client.scan_iter(f"{prefix}*")} - {tally}
+    assert int(client.get(rate)) == 3
+    assert 0 < client.pttl(rate) <= 2000
+    assert int(client.get(tally)) == 2
+    assert 0 < client.ttl(tally) <= TALLY_SECONDS
+    assert rates.tallies([lookups_tally(provider.pk, timezone.localdate())]) == {
+        lookups_tally(provider.pk, timezone.localdate()): 2
+    }
