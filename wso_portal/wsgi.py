@@ -1,10 +1,40 @@
 import gc
+import importlib
 import os
+import sys
+import types
 
+from django.core.signals import setting_changed
 from django.core.wsgi import get_wsgi_application
+
+
+def leave_out_django_test() -> None:
+    """Give django-ninja its one name from django.test.signals without loading django.test.
+
+    ninja.conf imports setting_changed from there, which loads all of django.test (the test
+    client, unittest, xml.dom, urllib.request): 1.9 MiB in every worker, for a signal that is
+    Django's django.core.signals.setting_changed itself (django-ninja pull request 1772 makes
+    the same change upstream). Any other name asked of the module loads the real one, so that a
+    later import of django.test still finds everything."""
+    name = "django.test.signals"
+    if name in sys.modules:
+        return
+    stand_in = types.ModuleType(name)
+    stand_in.setting_changed = setting_changed
+
+    def real(attribute):
+        if attribute.startswith("__"):  # what the import system asks of any module
+            raise AttributeError(attribute)
+        del sys.modules[name]
+        return getattr(importlib.import_module(name), attribute)
+
+    stand_in.__getattr__ = real
+    sys.modules[name] = stand_in
+
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wso_portal.settings.prod")
 
+leave_out_django_test()
 application = get_wsgi_application()
 
 
