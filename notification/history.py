@@ -80,6 +80,25 @@ ITEMS_SQL = f"""
 """
 
 
+# ご利用状況詳細's applications still in 工事, oldest first, each with its first providers by code
+# and its item count: one statement, the items' window read for those applications only.
+PENDING_SQL = f"""
+    SELECT {{applications}}, t.item_count, t.code, t.name, t.service_name
+    FROM {Application._meta.db_table} a LEFT JOIN (
+        SELECT i.application_id, p.code, p.name, p.service_name,
+            COUNT(*) OVER (PARTITION BY i.application_id) AS item_count,
+            ROW_NUMBER() OVER (PARTITION BY i.application_id ORDER BY p.code, i.id) AS position
+        FROM {ApplicationItem._meta.db_table} i
+        JOIN {ServiceProvider._meta.db_table} p ON p.id = i.provider_id
+        WHERE i.application_id IN (
+            SELECT id FROM {Application._meta.db_table} WHERE line_id = %s AND state IN ({{open}})
+        )
+    ) t ON t.application_id = a.id AND t.position <= %s
+    WHERE a.line_id = %s AND a.state IN ({{open}})
+    ORDER BY a.id, t.position
+"""
+
+
 @dataclass(frozen=True)
 class ShownItem:
     """An application's provider as the receipt and 申込履歴 show it, and its 即時通知, if any."""
@@ -111,6 +130,31 @@ def items_of(
         provider = {"code": code, "name": name, "service_name": service_name}
         items.append(ShownItem(provider, notice))
     return found
+
+
+def pending_applications(line, *, first: int) -> list[Application]:
+    """The line's applications still in 工事 (either way), oldest first, each with
+    `first_items` (its first providers by code), `item_count` and `more_items`."""
+    applications = model_rows(Application, "a", connection.alias)
+    open_states = list(Application.OPEN_STATES)
+    sql = PENDING_SQL.format(applications=applications.columns, open=placeholders(open_states))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [line.pk, *open_states, first, line.pk, *open_states])
+        rows = cursor.fetchall()
+    pk = applications.attnames.index("id")
+    found: dict[int, Application] = {}
+    for row in rows:
+        item_count, code, name, service_name = row[applications.width :]
+        application = found.get(row[pk])
+        if application is None:  # its first row: the application's columns repeat on the rest
+            application = found[row[pk]] = applications.build(row)
+            application.first_items, application.item_count = [], item_count or 0
+        if code is not None:
+            provider = {"code": code, "name": name, "service_name": service_name}
+            application.first_items.append(ShownItem(provider, None))
+    for application in found.values():
+        application.more_items = application.item_count - len(application.first_items)
+    return list(found.values())
 
 
 @cache

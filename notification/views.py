@@ -23,7 +23,7 @@ from wso_portal.logs import security_event
 from . import flow as flows
 from .flow import STEPS, FlowRefused
 from .forms import ApplicantForm, parse_ids
-from .history import LineApplications, find_receipt, items_of
+from .history import LineApplications, find_receipt, items_of, pending_applications
 from .models import Application, Direction, ServiceProvider
 from .services import (
     Applicant,
@@ -168,19 +168,12 @@ def usage_detail(request):
     return render(
         request,
         "notification/usage_detail.html",
-        {"settings_list": notifying_settings(request.line), "pending": _pending(request.line)},
+        {
+            "settings_list": notifying_settings(request.line),
+            # A 通知する one is nowhere else on the page until it is applied.
+            "pending": pending_applications(request.line, first=PENDING_PROVIDERS_SHOWN),
+        },
     )
-
-
-def _pending(line) -> list[Application]:
-    """The line's applications still in 工事 (either way), oldest first, each with its first few
-    providers: a 通知する one is nowhere else on ご利用状況詳細 until it is applied."""
-    pending = list(line.applications.filter(state__in=Application.OPEN_STATES).order_by("id"))
-    shown = items_of([a.pk for a in pending], first=PENDING_PROVIDERS_SHOWN)
-    for application in pending:
-        application.first_items, application.item_count = shown.get(application.pk, ([], 0))
-        application.more_items = application.item_count - len(application.first_items)
-    return pending
 
 
 @flow_step("select")
