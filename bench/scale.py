@@ -25,7 +25,6 @@ from run import (
     PORTAL_DB,
     PORTAL_ENV,
     PORTAL_PORT,
-    PYTHON,
     RUNS,
     Portal,
     Request,
@@ -36,8 +35,8 @@ from run import (
     measure,
     prepare_baseline,
     prepare_portal_database,
+    prepare_serving,
     psql,
-    run,
     serve,
 )
 
@@ -289,7 +288,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     prepare_portal_database()
     baseline_keys = prepare_baseline()
-    run(PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=PORTAL_ENV)
+    prepare_serving()
     heavy, light = lines_for_history()
     already_full = KEEP and log_rows() >= ROWS * 0.99
     if not already_full:
