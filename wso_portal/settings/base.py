@@ -55,7 +55,7 @@ MIDDLEWARE = [
     "wso_portal.sessions.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "wso_portal.middleware.ConstantCSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "wso_portal.middleware.NoStoreForSubscribersMiddleware",
 ]
