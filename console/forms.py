@@ -86,13 +86,21 @@ class EndpointForm(forms.Form):
         return url
 
 
+# The events' states in the console's language (the model's labels are the admin's Japanese).
+STATE_LABELS = {
+    WebhookEvent.State.PENDING: gettext_lazy("送信待ち"),
+    WebhookEvent.State.DELIVERED: gettext_lazy("送信済み"),
+    WebhookEvent.State.FAILED: gettext_lazy("送信失敗"),
+}
+
+
 class EventFilterForm(forms.Form):
     """即時通知の履歴's filters, from the query string; a value that is not valid is ignored."""
 
     state = forms.ChoiceField(
         label=gettext_lazy("状態"),
         required=False,
-        choices=[("", gettext_lazy("すべて")), *WebhookEvent.State.choices],
+        choices=[("", gettext_lazy("すべて")), *STATE_LABELS.items()],
     )
     type = forms.ChoiceField(
         label=gettext_lazy("種類"),

@@ -159,3 +159,19 @@ def test_any_answer_body_is_kept(carol_client, w0099, alice, receiver, body):
     attempt = deliver(claim_next())
     assert "\x00" not in attempt.response_body
     assert len(attempt.response_body.encode()) <= 1024 + 3
+
+
+def test_the_events_states_are_shown_in_the_consoles_language(carol_client, w0099, settings):
+    from console.forms import STATE_LABELS
+
+    assert set(STATE_LABELS) == set(State)  # every state has its label
+    event = make_event(w0099, state=State.FAILED)
+    make_event(w0099, state=State.DELIVERED)
+    html = carol_client.get(EVENTS).content.decode()
+    assert "<td>送信失敗</td>" in html and "<td>送信済み</td>" in html
+    carol_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = carol_client.get(EVENTS).content.decode()
+    assert "<td>Failed</td>" in html and "<td>Delivered</td>" in html
+    assert '<option value="pending">Pending</option>' in html
+    detail = carol_client.get(reverse("console:event", args=[event.pk])).content.decode()
+    assert "<td>Failed</td>" in detail

@@ -1,7 +1,7 @@
 """`day` writes what the `date` filter writes for a date, or a moment as its Asia/Tokyo date, in
 either language; it only keeps the text."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from django.template import Context, Template
@@ -9,8 +9,8 @@ from django.utils import translation
 
 CASES = [
     date(2026, 3, 9),
-    datetime(2026, 3, 8, 15, 30, tzinfo=timezone.utc),  # 2026/03/09 00:30 in Tokyo
-    datetime(2026, 3, 8, 14, 59, tzinfo=timezone.utc),  # still the 8th there
+    datetime(2026, 3, 8, 15, 30, tzinfo=UTC),  # 2026/03/09 00:30 in Tokyo
+    datetime(2026, 3, 8, 14, 59, tzinfo=UTC),  # still the 8th there
 ]
 
 
