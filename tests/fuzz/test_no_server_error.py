@@ -1,8 +1,8 @@
 """No input gives a server error. Hypothesis sends hostile values (NUL, any Unicode but
 surrogates, huge numbers, odd percent-encodings, long strings, other charsets) to every form
 field, path segment and query parameter of the portal (logged out, and as a subscriber with
-started flows), the admin (as a superuser) and the providers' API. Every answer must be below
-500, and nothing may be raised out of the handler.
+started flows), the admin (as a superuser), the 事業者ポータル (as a provider user) and the
+providers' API. Every answer must be below 500, and nothing may be raised out of the handler.
 
 WSO_FUZZ_REQUESTS sets how many requests the run sends: 2,000 by default, `make fuzz` more.
 """
@@ -34,7 +34,7 @@ from tests.notification.flow_helpers import agree, fill_applicant, start_notify,
 from .fuzzing import FuzzClient, Target, encoded, send, values
 
 # Shares of the run's requests.
-SHARES = {"portal": 0.15, "subscriber": 0.35, "admin": 0.35, "api": 0.15}
+SHARES = {"portal": 0.15, "subscriber": 0.3, "admin": 0.3, "console": 0.1, "api": 0.15}
 
 
 def run(targets: list[Target], examples: int, each):
@@ -335,6 +335,51 @@ def test_the_admin_never_answers_5xx(db, fuzz_requests, operator, alice, bob):
             client.force_login(user)
 
     run(targets, int(fuzz_requests * SHARES["admin"]), each)
+
+
+# The 事業者ポータル, as a provider user -------------------------------------------------------
+
+
+def test_the_console_never_answers_5xx(db, fuzz_requests, alice):
+    from console.services import create_provider_user
+    from providers.webhooks import register_endpoint
+
+    provider, other = make_provider(), make_provider()
+    set_notify(alice, provider)
+    make_disclosure(alice, provider)
+    key = make_key(provider)[0]
+    others_key = make_key(other)[0]
+    register_endpoint(provider, "http://127.0.0.1:9/wso")  # nothing listens: refused at once
+    user = create_provider_user(provider, "fuzz@example.jp").user
+    client = FuzzClient("console")
+    client.force_login(user, backend="console.backends.ProviderUserBackend")
+    # The endpoint's own form is left out: a URL that looks real is resolved (the SSRF check).
+    targets = [
+        Target.read(client, "/provider/", methods=("GET",)),
+        Target.read(client, "/provider/keys/"),
+        Target("/provider/keys/issue/", methods=("POST",)),
+        Target("/provider/keys/{id}/revoke/", methods=("GET", "POST"), extra=("confirm",)),
+        Target.read(client, "/provider/endpoint/", methods=("GET",)),
+        Target("/provider/endpoint/rotate/", methods=("POST",)),
+        Target("/provider/endpoint/test/", methods=("POST",)),
+        Target("/provider/endpoint/resume/", methods=("POST",)),
+        Target.read(client, "/provider/events/", methods=("GET",), names=["page"]),
+        Target("/provider/events/{id}/"),
+        Target("/provider/events/{id}/redeliver/", methods=("POST",)),
+        Target("/provider/events/resend-failed/", methods=("POST",), extra=("since",)),
+        Target.read(client, "/provider/disclosures/", methods=("GET",), names=["after", "page"]),
+        Target("/provider/disclosures/csv/"),
+        Target.read(client, "/provider/docs/", methods=("GET",)),
+        Target.read(client, "/provider/login/", extra=("email", "password", "otp_token")),
+    ]
+    ids = [str(key.pk), str(others_key.pk), "0"]
+
+    def each(data, target: Target):
+        fire(data, client, target, ids=ids)
+        if "_auth_user_id" not in client.session:  # the fuzz logged out
+            client.force_login(user, backend="console.backends.ProviderUserBackend")
+
+    run(targets, int(fuzz_requests * SHARES["console"]), each)
 
 
 # The providers' API ----------------------------------------------------------------------------
