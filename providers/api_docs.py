@@ -86,7 +86,7 @@ WEBHOOK_SCHEMAS = {
         "type": "object",
         "required": ["type", "timestamp", "data"],
         "properties": {
-            "type": {"type": "string", "const": "test"},
+            "type": {"type": "string", "const": "notification.test"},
             "timestamp": {"type": "string", "format": "date-time"},
             "data": {
                 "type": "object",
@@ -142,13 +142,13 @@ def openapi_webhooks() -> dict:
             "NotificationChanged",
             {"type": "notification.disabled", "timestamp": at, "data": data},
         ),
-        "test": _webhook(
+        "notification.test": _webhook(
             "テスト送信 / A test",
             "運用担当者または事業者ポータルの【テスト送信】で送られます。 / Sent by テスト送信"
             " in the admin or the provider console, to check the URL and the signature.",
             "TestEvent",
             {
-                "type": "test",
+                "type": "notification.test",
                 "timestamp": at,
                 "data": {"provider_code": "W0099", "message": "テスト送信"},
             },

@@ -263,7 +263,7 @@ class WebhookEvent(models.Model):
     class Type(models.TextChoices):
         ENABLED = "notification.enabled", "通知する"
         DISABLED = "notification.disabled", "通知しない"
-        TEST = "test", "テスト送信"
+        TEST = "notification.test", "テスト送信"
 
     class State(models.TextChoices):
         PENDING = "pending", "送信待ち"
@@ -310,7 +310,9 @@ class WebhookEvent(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(type__in=["notification.enabled", "notification.disabled", "test"]),
+                condition=Q(
+                    type__in=["notification.enabled", "notification.disabled", "notification.test"]
+                ),
                 name="webhook_event_type_valid",
             ),
             models.CheckConstraint(

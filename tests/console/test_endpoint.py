@@ -69,7 +69,7 @@ def test_a_test_send_shows_its_result_on_the_page(carol_client, w0099, receiver)
     assert re.search(r'data-testid="last-test">[^<]*成功', html)
     assert receiver.received[0].headers["webhook-id"].startswith("msg_")
     event = WebhookEvent.objects.get(provider=w0099)
-    assert event.type == "test" and event.state == "delivered"
+    assert event.type == "notification.test" and event.state == "delivered"
     assert AuditEntry.objects.get(action="send_test").details["succeeded"] is True
 
 

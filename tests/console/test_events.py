@@ -53,7 +53,7 @@ def test_the_list_shows_the_providers_own_events_with_the_id_only_where_carried(
     html = carol_client.get(EVENTS).content.decode()
     assert listed(carol_client) == [str(test.pk), str(mine.pk)]
     assert alice.customer_id in html and bob.customer_id not in html
-    assert re.search(r"<td>test</td>\s*<td>-</td>", html)
+    assert re.search(r"<td>notification.test</td>\s*<td>-</td>", html)
 
 
 def test_filters_by_state_type_and_date(carol_client, w0099, alice):

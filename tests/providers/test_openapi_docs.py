@@ -59,7 +59,7 @@ def test_it_says_how_to_get_a_key_the_rate_as_set_and_retry_after(client, settin
 
 def test_the_webhooks_are_documented_with_their_headers_and_verification(document):
     webhooks = document["webhooks"]
-    assert set(webhooks) == {"notification.enabled", "notification.disabled", "test"}
+    assert set(webhooks) == {"notification.enabled", "notification.disabled", "notification.test"}
     for name, item in webhooks.items():
         post = item["post"]
         assert post["tags"] == ["即時通知 / Webhooks"]

@@ -259,7 +259,7 @@ def test_events_are_filtered_by_state_and_type(admin_client, provider):
     assert listed() == {pending.pk, failed.pk, delivered.pk}
     assert listed(state__exact="failed") == {failed.pk}
     assert listed(state__exact="pending") == {pending.pk}
-    assert listed(type__exact="test") == set()
+    assert listed(type__exact="notification.test") == set()
     content = admin_client.get(EVENTS).content.decode()
     assert "?state__exact=failed" in content and "送信失敗" in content
     # The フレッツナンバー is on the event's page: the list keeps to what fits 1280 px.
