@@ -4,6 +4,8 @@ import os
 import sys
 import types
 
+from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import setting_changed
 from django.core.wsgi import get_wsgi_application
 
@@ -32,10 +34,34 @@ def leave_out_django_test() -> None:
     sys.modules[name] = stand_in
 
 
+class APIHandler(WSGIHandler):
+    """The providers' API through WSO_API_MIDDLEWARE. Django builds a handler's middleware
+    from the one MIDDLEWARE setting, so the API's list stands in for it while this one loads."""
+
+    def load_middleware(self, is_async=False):
+        pages = settings.MIDDLEWARE
+        settings.MIDDLEWARE = settings.WSO_API_MIDDLEWARE
+        try:
+            super().load_middleware(is_async)
+        finally:
+            settings.MIDDLEWARE = pages
+
+
+def by_path(pages: WSGIHandler, api: WSGIHandler):
+    """A WSGI application that gives the API's paths to `api` and every other one to `pages`."""
+    prefix = settings.WSO_API_PATH_PREFIX
+
+    def application(environ, start_response):
+        handler = api if environ.get("PATH_INFO", "").startswith(prefix) else pages
+        return handler(environ, start_response)
+
+    return application
+
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wso_portal.settings.prod")
 
 leave_out_django_test()
-application = get_wsgi_application()
+application = by_path(get_wsgi_application(), APIHandler())
 
 
 def settle_memory() -> None:
