@@ -4,17 +4,17 @@ import os
 import sys
 import types
 
-from django.conf import settings
-from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import setting_changed
 from django.core.wsgi import get_wsgi_application
+
+from wso_portal.handlers import APIHandler, by_path
 
 
 def leave_out_django_test() -> None:
     """Give django-ninja its one name from django.test.signals without loading django.test.
 
     ninja.conf imports setting_changed from there, which loads all of django.test (the test
-    client, unittest, xml.dom, urllib.request): 1.9 MiB in every worker, for a signal that is
+    client, unittest, xml.dom, urllib.request): 1.8 MiB in every worker, for a signal that is
     Django's django.core.signals.setting_changed itself (django-ninja pull request 1772 makes
     the same change upstream). Any other name asked of the module loads the real one, so that a
     later import of django.test still finds everything."""
@@ -32,30 +32,6 @@ def leave_out_django_test() -> None:
 
     stand_in.__getattr__ = real
     sys.modules[name] = stand_in
-
-
-class APIHandler(WSGIHandler):
-    """The providers' API through WSO_API_MIDDLEWARE. Django builds a handler's middleware
-    from the one MIDDLEWARE setting, so the API's list stands in for it while this one loads."""
-
-    def load_middleware(self, is_async=False):
-        pages = settings.MIDDLEWARE
-        settings.MIDDLEWARE = settings.WSO_API_MIDDLEWARE
-        try:
-            super().load_middleware(is_async)
-        finally:
-            settings.MIDDLEWARE = pages
-
-
-def by_path(pages: WSGIHandler, api: WSGIHandler):
-    """A WSGI application that gives the API's paths to `api` and every other one to `pages`."""
-    prefix = settings.WSO_API_PATH_PREFIX
-
-    def application(environ, start_response):
-        handler = api if environ.get("PATH_INFO", "").startswith(prefix) else pages
-        return handler(environ, start_response)
-
-    return application
 
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wso_portal.settings.prod")

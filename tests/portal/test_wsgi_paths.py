@@ -8,12 +8,16 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
+
+from wso_portal.handlers import APIHandler, by_path
 
 pytestmark = pytest.mark.django_db(transaction=True)  # each request ends as a served one does
 
 
 def serve(method: str, path: str, body: bytes = b"", **headers) -> tuple[str, dict, bytes]:
-    from wso_portal.wsgi import application
+    # As wso_portal/wsgi.py builds it, without that module's start-up work for a worker process.
+    application = by_path(WSGIHandler(), APIHandler())
 
     environ = {
         "REQUEST_METHOD": method,
