@@ -4,7 +4,6 @@ django-ninja validates the body with pydantic and writes the OpenAPI 3.1 documen
 types. Every error is application/problem+json (RFC 9457) with a Japanese `detail`.
 """
 
-import ipaddress
 from functools import wraps
 from http import HTTPStatus
 from typing import Annotated
@@ -26,7 +25,7 @@ from wso_portal import rates
 
 from .api_docs import TAG_LOOKUPS, TAGS, WEBHOOK_SCHEMAS, api_description, openapi_webhooks
 from .models import ProviderKey
-from .services import authenticate, look_up, lookups_tally
+from .services import AskedAddress, authenticate, look_up, lookups_tally
 
 MAX_ADDRESSES = 100
 MAX_BODY_BYTES = 64 * 1024
@@ -74,14 +73,13 @@ def problem(status: int, detail: str, *, errors: list | None = None, **headers) 
 # Schemas ---------------------------------------------------------------------------------------
 
 
-def _ipv6(text: str) -> str:
+def _ipv6(text: str) -> AskedAddress:
     if "%" in text:  # a zone index names an interface of the sender, not an NGN address
         raise ValueError("not_ipv6")
     try:
-        ipaddress.IPv6Address(text)
+        return AskedAddress.parse(text)
     except ValueError:
         raise ValueError("not_ipv6") from None
-    return text
 
 
 IPv6Text = Annotated[

@@ -452,3 +452,20 @@ def test_neighbouring_prefixes_are_accepted(line):
         SubscriberLine(ipv6_prefix=prefix).clean()
         make_line(ipv6_prefix=prefix)
     assert SubscriberLine.objects.count() == 4
+
+
+def test_each_address_is_parsed_once(client, line, key, monkeypatch):
+    import ipaddress
+
+    parsed = []
+    init = ipaddress.IPv6Address.__init__
+
+    def counted(self, address):
+        parsed.append(address)
+        init(self, address)
+
+    monkeypatch.setattr(ipaddress.IPv6Address, "__init__", counted)
+    addresses = [f"2001:db8:8000:100::{n:x}" for n in range(1, 51)]
+    response = lookup(client, addresses, key)
+    assert response.status_code == 200
+    assert sorted(parsed) == sorted(addresses)  # by the request's schema, and only there
