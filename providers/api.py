@@ -22,6 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
 
 from ops import metrics
 from wso_portal import rates
+from wso_portal.problems import PROBLEM, problem
 
 from .api_docs import TAG_LOOKUPS, TAGS, WEBHOOK_SCHEMAS, api_description, openapi_webhooks
 from .models import ProviderKey
@@ -29,7 +30,6 @@ from .services import AskedAddress, authenticate, look_up, lookups_tally
 
 MAX_ADDRESSES = 100
 MAX_BODY_BYTES = 64 * 1024
-PROBLEM = "application/problem+json"
 
 MESSAGES = {
     "no_key": "Authorization ヘッダーがありません。"
@@ -51,23 +51,6 @@ MESSAGES = {
     "not_list": "addresses はIPv6アドレス (文字列) の配列にしてください。",
     "not_ipv6": "addresses[{index}] はIPv6アドレスではありません。",
 }
-
-
-def problem(status: int, detail: str, *, errors: list | None = None, **headers) -> HttpResponse:
-    body = {
-        "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-    }
-    if errors:
-        body["errors"] = errors
-    response = JsonResponse(
-        body, status=status, content_type=PROBLEM, json_dumps_params={"ensure_ascii": False}
-    )
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
 
 
 # Schemas ---------------------------------------------------------------------------------------

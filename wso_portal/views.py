@@ -26,6 +26,7 @@ from .forms import LoginForm
 from .logs import security_event
 from .middleware import language_of
 from .models import Announcement, Service, ServiceContract, ServiceStatus
+from .problems import problem
 from .status import notification_status, usage_status
 
 SESSION_ENDED = {
@@ -227,6 +228,8 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    if _is_api(request):  # a Host not in ALLOWED_HOSTS, say: the API answers in its own form
+        return problem(400, "リクエストを処理できません。Host ヘッダーなどを確かめてください。")
     # Rendered without the request (see handler400 in urls.py).
     return _error_page(request, "errors/400.html", 400, with_request=False)
 

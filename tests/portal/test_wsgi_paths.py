@@ -70,3 +70,21 @@ def test_the_apis_middleware_is_the_pages_own_in_their_order():
     api = settings.WSO_API_MIDDLEWARE
     assert [m for m in settings.MIDDLEWARE if m in api] == api
     assert len(api) < len(settings.MIDDLEWARE)
+
+
+def test_a_host_not_allowed_is_refused_on_the_api_too_as_a_problem(line, key, client):
+    body = json.dumps({"addresses": ["2001:db8:8000:100::1"]}).encode()
+    status, headers, content = serve(
+        "POST", "/api/v1/lookups", body, authorization=f"Bearer {key}", host="evil.example"
+    )
+    assert status.startswith("400")
+    assert headers["content-type"] == ["application/problem+json"]
+    assert json.loads(content)["status"] == 400
+    # Through the pages' middleware (the test client's), the same answer.
+    response = client.post(
+        "/api/v1/lookups",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}", "Host": "evil.example"},
+    )
+    assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"

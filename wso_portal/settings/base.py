@@ -69,6 +69,7 @@ WSO_API_MIDDLEWARE = [
     "ops.middleware.OpsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "wso_portal.middleware.RejectMalformedInputMiddleware",
+    "django.middleware.common.CommonMiddleware",  # reads the Host, so ALLOWED_HOSTS holds here too
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wso_portal.middleware.ConstantCSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
