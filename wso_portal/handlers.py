@@ -4,6 +4,13 @@
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 
+API_PATH_PREFIX = "/api/"  # where urls.py mounts providers.api_urls
+
+
+def is_api_path(path: str) -> bool:
+    """The providers' API's paths, which answer in problem+json and have their own middleware."""
+    return path.startswith(API_PATH_PREFIX)
+
 
 class APIHandler(WSGIHandler):
     """The providers' API through WSO_API_MIDDLEWARE. Django builds a handler's middleware
@@ -20,10 +27,9 @@ class APIHandler(WSGIHandler):
 
 def by_path(pages: WSGIHandler, api: WSGIHandler):
     """A WSGI application that gives the API's paths to `api` and every other one to `pages`."""
-    prefix = settings.WSO_API_PATH_PREFIX
 
     def application(environ, start_response):
-        handler = api if environ.get("PATH_INFO", "").startswith(prefix) else pages
+        handler = api if is_api_path(environ.get("PATH_INFO", "")) else pages
         return handler(environ, start_response)
 
     return application

@@ -12,6 +12,9 @@ from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext, gettext_noop
 
+from .handlers import is_api_path
+from .problems import problem
+
 
 class TrustedProxyMiddleware:
     """The client-address header and X-Forwarded-Proto say something only when our own proxy
@@ -118,9 +121,7 @@ class RejectMalformedInputMiddleware:
         return None
 
     def _bad_request(self, request, message: str) -> HttpResponse:
-        if request.path.startswith("/api/"):
-            from providers.api import problem
-
+        if is_api_path(request.path):
             return problem(400, message)
         # No request: the page must not depend on anything the malformed request carries. The
         # language is read from the cookie and Accept-Language alone (this runs before

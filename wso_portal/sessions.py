@@ -17,6 +17,8 @@ from django.db import connections, router
 from django.dispatch import receiver
 from django.utils import timezone
 
+from .handlers import API_PATH_PREFIX
+
 LOGGED_IN_AT = "wso_logged_in_at"
 REFRESHED_AT = "wso_refreshed_at"
 REFRESH_AFTER_SECONDS = 60
@@ -26,7 +28,7 @@ ENDED = "wso_session_ended"
 IDLE, MAX_AGE = "idle", "max_age"
 WARN_BEFORE_SECONDS = 120  # the idle warning's lead (static/js/session.js)
 # Where the subscribers' login page is not the one to say why: the operators' and providers'.
-NOT_SUBSCRIBERS = ("/admin/", "/provider/", "/api/")
+NOT_SUBSCRIBERS = ("/admin/", "/provider/", API_PATH_PREFIX)
 
 
 class SessionStore(db.SessionStore):

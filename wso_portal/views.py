@@ -23,6 +23,7 @@ from . import sessions
 from .caching import briefly
 from .decorators import line_required
 from .forms import LoginForm
+from .handlers import is_api_path
 from .logs import security_event
 from .middleware import language_of
 from .models import Announcement, Service, ServiceContract, ServiceStatus
@@ -241,7 +242,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
+    return is_api_path(request.path)
 
 
 def _error_page(

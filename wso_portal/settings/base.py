@@ -62,7 +62,6 @@ MIDDLEWARE = [
 # The providers' API (/api/, wso_portal/wsgi.py) through the middleware it needs, in the same
 # order: none of the pages' static files, sessions, language, login, messages or CSRF (the API
 # authenticates each request by its key), which took 15% of a look-up.
-WSO_API_PATH_PREFIX = "/api/"
 WSO_API_MIDDLEWARE = [
     "wso_portal.logs.RequestIdMiddleware",
     "wso_portal.middleware.TrustedProxyMiddleware",
