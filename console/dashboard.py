@@ -38,9 +38,10 @@ class Day:
 def per_day(provider, *, today: date | None = None) -> list[Day]:
     today = today or timezone.localdate()
     days = [today - timedelta(days=DAYS - 1 - i) for i in range(DAYS)]
-    lookups = rates.tallies([lookups_tally(provider.pk, d) for d in days])
+    names = [lookups_tally(provider.pk, d) for d in days]
+    lookups = rates.tallies(names)
     told = told_per_day(provider, since=days[0])
-    return [Day(d, lookups.get(lookups_tally(provider.pk, d), 0), told[d]) for d in days]
+    return [Day(d, lookups.get(name, 0), told[d]) for d, name in zip(days, names, strict=True)]
 
 
 def told_per_day(provider, *, since: date) -> Counter[date]:
